@@ -1,0 +1,159 @@
+"""Campaign files: one JSON document per campaign, named by its slug.
+
+The app and the sandbox read the same files, so this module only parses
+and checks what both need; rendering checks live in the generator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import SchemaError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+DEFAULT_SOURCES = ("web",)
+
+
+class CampaignError(ValueError):
+    """A campaign file cannot be used; the message names the file and why."""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """What one campaign file says, checked."""
+
+    slug: str
+    name: str
+    data_model: dict[str, Any]
+    display_label: str = ""
+    display_key: str = ""
+    experiences: tuple[str, ...] = ()
+    sources: tuple[str, ...] = DEFAULT_SOURCES
+    approved_ips: tuple[str, ...] = ()
+    ui: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    def serves(self, experience_name: str) -> bool:
+        """Tell whether a booking for this experience may use the form."""
+        if not self.experiences:
+            return True
+
+        return experience_name in self.experiences
+
+    def source_for(self, requested: str | None) -> str:
+        """Pick the referrer medium to record for a requested source."""
+        if requested and requested in self.sources:
+            return requested
+
+        return "web"
+
+
+def json_pointer(parts) -> str:
+    """Render a path of keys and indexes as an RFC 6901 JSON pointer."""
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + "/".join(escaped) if parts else ""
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Read and check one campaign file.
+
+    Raises CampaignError naming the file, the JSON pointer and the keyword
+    of the first problem found.
+    """
+    slug = path.stem
+    if not SLUG_PATTERN.match(slug):
+        raise CampaignError(
+            f"{path}: the file name {slug!r} is not a usable slug; use "
+            "lowercase letters, digits and hyphens."
+        )
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CampaignError(f"{path}: cannot read JSON: {exc}") from exc
+
+    if not isinstance(raw, dict):
+        raise CampaignError(f"{path}: the top level must be a JSON object.")
+
+    for key in ("name", "data_model"):
+        if key not in raw:
+            raise CampaignError(f"{path}: missing required key {key!r}.")
+
+    model = raw["data_model"]
+    _check_draft4(path, model)
+
+    return Campaign(
+        slug=slug,
+        name=_text(path, raw, "name"),
+        data_model=model,
+        display_label=_text(path, raw, "display_label", ""),
+        display_key=_text(path, raw, "display_key", ""),
+        experiences=_strings(path, raw, "experiences", ()),
+        sources=_strings(path, raw, "sources", DEFAULT_SOURCES),
+        approved_ips=_strings(path, raw, "approved_ips", ()),
+        ui=_object(path, raw, "ui"),
+        path=str(path),
+    )
+
+
+def load_campaigns(directory: str | Path) -> dict[str, Campaign]:
+    """Read every ``*.json`` campaign in a folder, keyed by slug."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise CampaignError(
+            f"Campaign folder {folder} does not exist; set CAMPAIGNS_DIR to "
+            "a folder of campaign JSON files."
+        )
+
+    campaigns = {}
+    for path in sorted(folder.glob("*.json")):
+        campaign = load_campaign(path)
+        campaigns[campaign.slug] = campaign
+
+    return campaigns
+
+
+def _check_draft4(path: Path, model: Any) -> None:
+    if not isinstance(model, dict) or model.get("type") != "object":
+        raise CampaignError(
+            f"{path}: /data_model must be a JSON Schema object with "
+            '"type": "object" (keyword: type).'
+        )
+
+    try:
+        Draft4Validator.check_schema(model)
+    except SchemaError as exc:
+        pointer = json_pointer(["data_model", *exc.path])
+        raise CampaignError(
+            f"{path}: {pointer} is not valid JSON Schema Draft 4 "
+            f"(keyword: {exc.validator}): {exc.message}"
+        ) from exc
+
+
+def _text(path: Path, raw: dict, key: str, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise CampaignError(f"{path}: /{key} must be a string.")
+
+    return value
+
+
+def _strings(path: Path, raw: dict, key: str, default: tuple) -> tuple:
+    value = raw.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CampaignError(f"{path}: /{key} must be a list of strings.")
+
+    return tuple(value)
+
+
+def _object(path: Path, raw: dict, key: str) -> dict:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise CampaignError(f"{path}: /{key} must be a JSON object.")
+
+    return value

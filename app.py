@@ -1,0 +1,147 @@
+"""The guestform application factory, and the development server.
+
+``python app.py`` serves the app on ``PORT`` (default 5000) against the
+embedded sandbox, seeded with demo campaigns and bookings, and prints the
+link to the demo form. gunicorn runs ``create_app()`` through the Procfile.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config
+import delivery
+import logs
+from anyroad.client import ProfileClient
+from forms.campaign import CampaignError, load_campaigns
+from forms.generator import build_form
+from guest import errors, health, links, security, views
+from guest.limits import limiter
+from guest.tokens import TokenSigner
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: dict[str, Any] | None = None) -> Flask:
+    """Build the guest app from the environment and the given settings.
+
+    Campaign files are read and turned into form classes here, once, so a
+    campaign that cannot become a form stops start-up instead of failing a
+    guest later.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config.read_settings(settings))
+    logs.configure(app)
+    config.ensure_secrets(app.config, app.instance_path)
+
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    load_campaign_forms(app)
+    connect_upstream(app)
+    delivery.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(views.bp)
+    links.init_app(app)
+    app.register_blueprint(health.bp)
+    register_development_tools(app)
+
+    return app
+
+
+def load_campaign_forms(app: Flask) -> None:
+    """Read every campaign file and build its form class, or stop."""
+    campaigns = load_campaigns(app.config["CAMPAIGNS_DIR"])
+    if not campaigns:
+        raise CampaignError(
+            f"No campaign files found in {app.config['CAMPAIGNS_DIR']}; add "
+            "at least one <slug>.json or point CAMPAIGNS_DIR elsewhere."
+        )
+
+    app.extensions["campaigns"] = campaigns
+    app.extensions["forms"] = {
+        slug: build_form(campaign) for slug, campaign in campaigns.items()
+    }
+
+
+def connect_upstream(app: Flask) -> None:
+    """Point the client at AnyRoad, or at the embedded sandbox.
+
+    With no ``ANYROAD_API_URL`` the sandbox runs in this process on
+    loopback, seeded with the demo data, and the app uses its demo key.
+    """
+    base_url = app.config["ANYROAD_API_URL"]
+    api_key = app.config["ANYROAD_API_KEY"]
+
+    if not base_url:
+        from sandbox import demo
+        from sandbox.server import start_sandbox
+
+        database = app.config["SANDBOX_DATABASE"] or os.path.join(
+            app.instance_path, "sandbox.db"
+        )
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        running = start_sandbox(
+            {
+                "SANDBOX_DATABASE": database,
+                "CAMPAIGNS_DIR": app.config["CAMPAIGNS_DIR"],
+                "SANDBOX_SEED": True,
+                "SANDBOX_FAULTS": app.config["SANDBOX_FAULTS"],
+            }
+        )
+        app.extensions["sandbox"] = running
+        base_url = running.base_url
+        api_key = api_key or demo.DEMO_API_KEY
+        log.info("Using the embedded sandbox at %s", base_url)
+    elif not api_key:
+        raise config.ConfigError(
+            "ANYROAD_API_URL is set but ANYROAD_API_KEY is not: set "
+            "ANYROAD_API_KEY to the key from GET users/key, or unset "
+            "ANYROAD_API_URL to use the embedded sandbox."
+        )
+
+    app.config["UPSTREAM_URL"] = base_url
+    app.extensions["profile_client"] = ProfileClient(
+        base_url,
+        api_key,
+        connect_timeout=app.config["ANYROAD_CONNECT_TIMEOUT"],
+        read_timeout=app.config["ANYROAD_READ_TIMEOUT"],
+    )
+    app.extensions["signer"] = TokenSigner(
+        app.config["SECRET_KEY"],
+        max_age=app.config["PAGE_TOKEN_MAX_AGE"],
+        renew_within=app.config["PAGE_TOKEN_RENEW_WITHIN"],
+    )
+
+
+def register_development_tools(app: Flask) -> None:
+    """Add the CLI commands, and the gallery page outside production."""
+    from forms.cli import check_campaigns_command
+    from guest.cli import deep_link_command
+
+    app.cli.add_command(check_campaigns_command)
+    app.cli.add_command(deep_link_command)
+
+    if not config.is_under_gunicorn():
+        from forms.gallery import bp as gallery_bp
+
+        app.register_blueprint(gallery_bp)
+
+
+def main() -> None:
+    """Serve the app for development and print the demo link."""
+    from guest.devserver import serve
+
+    serve(create_app(), port=int(os.environ.get("PORT", "5000")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Settings: defaults, then the environment, then what the caller passes.
+
+Everything the app reads from the environment is named here, so the README's
+configuration table and this module can be checked against each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent
+
+DEFAULTS: dict[str, Any] = {
+    "ANYROAD_API_URL": "",
+    "ANYROAD_API_KEY": "",
+    "ANYROAD_CONNECT_TIMEOUT": 3.05,
+    "ANYROAD_READ_TIMEOUT": 10.0,
+    "CAMPAIGNS_DIR": str(ROOT / "campaigns"),
+    "SECRET_KEY": "",
+    "OUTBOX_KEY": "",
+    "DATABASE_URL": "",
+    "OUTBOX_RETENTION_DAYS": 7,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOOKUP_LIMIT_PER_IP": "20 per minute;200 per hour",
+    "LOOKUP_LIMIT_PER_BOOKING": "10 per hour",
+    "PAGE_TOKEN_MAX_AGE": 2 * 3600,
+    "PAGE_TOKEN_RENEW_WITHIN": 7 * 24 * 3600,
+    "DEEP_LINK_DAYS": 30,
+    "BOOKING_SYSTEM_TOKEN": "",
+    "PUBLIC_URL": "",
+    "TRUST_PROXY": False,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_PARTS": 400,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "SANDBOX_DATABASE": "",
+    "SANDBOX_FAULTS": None,
+    # The flow sets no cookie; should one appear, it must survive an iframe
+    # on a venue's site, and SameSite=None is only honoured with Secure.
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_SAMESITE": "None",
+}
+
+NUMBERS = {
+    "ANYROAD_CONNECT_TIMEOUT": float,
+    "ANYROAD_READ_TIMEOUT": float,
+    "OUTBOX_RETENTION_DAYS": int,
+    "PAGE_TOKEN_MAX_AGE": int,
+    "PAGE_TOKEN_RENEW_WITHIN": int,
+    "DEEP_LINK_DAYS": int,
+    "MAX_CONTENT_LENGTH": int,
+    "MAX_FORM_PARTS": int,
+    "MAX_FORM_MEMORY_SIZE": int,
+}
+
+FLAGS = {"TRUST_PROXY", "SESSION_COOKIE_SECURE"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the message says what to set."""
+
+
+def read_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge defaults, the environment and the caller's overrides."""
+    settings = dict(DEFAULTS)
+    for name in DEFAULTS:
+        if name in os.environ:
+            settings[name] = _parse(name, os.environ[name])
+
+    settings.update(overrides or {})
+
+    return settings
+
+
+def is_under_gunicorn() -> bool:
+    """Tell whether this process is a gunicorn worker.
+
+    gunicorn imports its arbiter before it loads the app, so the module's
+    presence is a reliable sign without asking the operator for a flag.
+    """
+    return "gunicorn.arbiter" in sys.modules
+
+
+def ensure_secrets(settings: dict[str, Any], instance_path: str) -> None:
+    """Fill SECRET_KEY and OUTBOX_KEY, or stop when production lacks them.
+
+    In development a missing key is generated once and kept in the instance
+    folder, so that the app, its worker and a restart all agree on it.
+    """
+    production = is_under_gunicorn() and not settings.get("TESTING")
+    for name, make in (("SECRET_KEY", _new_secret), ("OUTBOX_KEY", _new_fernet)):
+        if settings.get(name):
+            continue
+
+        if production:
+            raise ConfigError(
+                f"{name} is not set. Under gunicorn it is required: set {name} "
+                f"in the environment ({_hint(name)})."
+            )
+
+        settings[name] = _kept_secret(Path(instance_path), name, make)
+
+    try:
+        Fernet(settings["OUTBOX_KEY"].split(",")[0].encode())
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(
+            "OUTBOX_KEY is not a Fernet key: it must be 32 url-safe Base64 "
+            f"bytes ({_hint('OUTBOX_KEY')})."
+        ) from exc
+
+
+def _kept_secret(folder: Path, name: str, make) -> str:
+    path = folder / name.lower()
+    if path.exists():
+        return path.read_text().strip()
+
+    folder.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    log.warning(
+        "%s is not set; generated one for development and kept it in %s. "
+        "Set %s in the environment before serving real guests.",
+        name,
+        path,
+        name,
+    )
+
+    return value
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _new_fernet() -> str:
+    return Fernet.generate_key().decode()
+
+
+def _hint(name: str) -> str:
+    if name == "OUTBOX_KEY":
+        return (
+            'make one with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"'
+        )
+
+    return 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def _parse(name: str, raw: str) -> Any:
+    if name in FLAGS:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+    if name in NUMBERS:
+        try:
+            return NUMBERS[name](raw)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name} must be a number, not {raw!r}; unset it to use the "
+                f"default {DEFAULTS[name]}."
+            ) from exc
+
+    return raw

@@ -1,0 +1,81 @@
+"""Durable delivery of guest submissions to AnyRoad (issue 5).
+
+The guest's request stores the submission in the outbox and tries the
+PATCH at once; whatever the upstream does then, the answer is on disk,
+sealed, and a worker (``flask outbox worker``) keeps trying until it is
+delivered or an operator has to step in. See docs/delivery.md.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from delivery.backoff import RetryPolicy
+from delivery.cipher import build_cipher
+from delivery.commands import outbox_cli
+from delivery.engine import make_engine
+from delivery.outbox import Outbox, Submission
+
+__all__ = ["Outbox", "Submission", "init_app"]
+
+DEFAULTS = {
+    "OUTBOX_RETENTION_DAYS": 7,
+    "OUTBOX_FAILED_RETENTION_DAYS": 30,
+    "OUTBOX_LEASE_SECONDS": 60,
+    "OUTBOX_MAX_ATTEMPTS": 50,
+}
+
+
+def init_app(app: Flask) -> Outbox:
+    """Open the outbox, create its table, and add the ``flask outbox`` commands.
+
+    Reads ``DATABASE_URL`` (default: SQLite in the instance folder),
+    ``OUTBOX_KEY`` (one or more Fernet keys, comma-separated, newest first)
+    and the ``OUTBOX_*`` numbers in ``DEFAULTS``.
+
+    :raises ValueError: when OUTBOX_KEY, DATABASE_URL or a number is unusable.
+    """
+    url = app.config.get("DATABASE_URL") or "sqlite:///" + os.path.join(
+        app.instance_path, "guestform.db"
+    )
+
+    def number(name: str) -> int:
+        return _read_number(app.config, name)
+
+    outbox = Outbox(
+        make_engine(url),
+        build_cipher(app.config.get("OUTBOX_KEY") or ""),
+        policy=RetryPolicy(max_attempts=number("OUTBOX_MAX_ATTEMPTS")),
+        lease=timedelta(seconds=number("OUTBOX_LEASE_SECONDS")),
+        retention=timedelta(days=number("OUTBOX_RETENTION_DAYS")),
+        failed_retention=timedelta(days=number("OUTBOX_FAILED_RETENTION_DAYS")),
+    )
+    outbox.create_schema()
+
+    app.extensions["outbox"] = outbox
+    app.cli.add_command(outbox_cli)
+
+    return outbox
+
+
+def _read_number(config: Any, name: str) -> int:
+    raw = config.get(name)
+    if raw is None or raw == "":
+        return DEFAULTS[name]
+
+    try:
+        number = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be a whole number, not {raw!r}; unset it to use the "
+            f"default {DEFAULTS[name]}."
+        ) from exc
+
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, not {number}.")
+
+    return number

@@ -1,0 +1,709 @@
+"""The outbox: every validated submission is stored before it is sent.
+
+A guest's answers must survive an upstream outage, a crashed worker and a
+double-clicked submit. So ``accept`` writes the encoded PATCH body, sealed,
+under the form instance's idempotency key; ``deliver`` claims the row with a
+lease, sends exactly the stored bytes and records the outcome. Because the
+body is encoded once, any resend after a lost connection is byte-identical
+to the first try, and the upstream never sees two versions of one answer.
+
+Ownership of a row is decided by the database, never by the process: a
+claim is a conditional UPDATE that only one caller can win (on PostgreSQL
+after ``SELECT ... FOR UPDATE SKIP LOCKED``), and a claim that outlives its
+lease, because its worker died, can be won again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, Protocol
+
+from cryptography.fernet import InvalidToken, MultiFernet
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql import ColumnElement
+
+from anyroad.client import encode_body
+from anyroad.errors import ApiError
+from delivery.backoff import RetryPolicy
+from delivery.failures import UnusableBody, describe_error, is_transient
+from delivery.schema import DELIVERED, FAILED, PENDING, create_schema, submissions
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["delivered", "pending", "failed"]
+
+CLAIM_RACES = 5
+
+
+class ProfilePatcher(Protocol):
+    """The part of ``anyroad.client.ProfileClient`` the outbox uses."""
+
+    def patch_raw(self, profile_id: str, body: bytes) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One stored submission, as the operator and the app may see it.
+
+    It carries ids, state and times only: the answers stay sealed in the
+    database, so a Submission can be logged or printed safely.
+    """
+
+    id: int
+    campaign: str
+    profile_id: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    has_body: bool
+    is_claimed: bool
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A row this process owns until its lease ends."""
+
+    id: int
+    campaign: str
+    profile_id: str
+    sealed_body: bytes | None
+    attempt: int
+    token: str
+
+
+def utc_now() -> datetime:
+    """Tell the current time in UTC, aware."""
+    return datetime.now(timezone.utc)
+
+
+class Outbox:
+    """Store submissions and deliver each to AnyRoad exactly once.
+
+    :param engine: where the outbox table lives (SQLite or PostgreSQL).
+    :param cipher: seals bodies at rest; its first key seals, all open.
+    :param policy: backoff for retries after the upstream was unavailable.
+    :param lease: how long a claim lasts; it must outlast the client's
+        whole PATCH timeout, or a slow send could be claimed twice.
+    :param retention: how long delivered rows are kept for deduplication.
+    :param failed_retention: how long failed rows wait for the operator.
+    :param clock: returns aware UTC now; tests pass a fixed one.
+    :param rand: returns floats in [0, 1) for the backoff jitter.
+    :param encode: turns a body dict into the bytes sent upstream.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        cipher: MultiFernet,
+        *,
+        policy: RetryPolicy | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        retention: timedelta = timedelta(days=7),
+        failed_retention: timedelta = timedelta(days=30),
+        clock: Callable[[], datetime] = utc_now,
+        rand: Callable[[], float] = random.random,
+        encode: Callable[[Mapping[str, Any]], bytes] = encode_body,
+    ) -> None:
+        self.engine = engine
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.retention = retention
+        self.failed_retention = failed_retention
+        self._cipher = cipher
+        self._clock = clock
+        self._rand = rand
+        self._encode = encode
+
+    def create_schema(self) -> None:
+        """Create the outbox table if it does not exist yet."""
+        create_schema(self.engine)
+
+    def ping(self) -> None:
+        """Read the outbox table once; raise if the store is unreachable."""
+        with self.engine.connect() as conn:
+            conn.execute(select(submissions.c.id).limit(1)).all()
+
+    def accept(
+        self,
+        idempotency_key: str,
+        campaign: str,
+        profile_id: str,
+        body: Mapping[str, Any],
+    ) -> tuple[Submission, bool]:
+        """Store a validated submission once per form instance.
+
+        :returns: the stored submission and whether this call created it.
+            A second call with the same key (a double click, a back and
+            resubmit, a replayed post) returns the first row untouched.
+        :raises ValueError: when the idempotency key is empty.
+        """
+        if not idempotency_key:
+            raise ValueError(
+                "accept() needs the form instance's idempotency key; pass the "
+                "submission key from the form state, not an empty string."
+            )
+
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        existing = self._find_by_digest(digest)
+        if existing is not None:
+            self._log_duplicate(existing)
+            return existing, False
+
+        sealed = self._cipher.encrypt(self._encode(body))
+        now = self._now()
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    submissions.insert().values(
+                        idempotency_digest=digest,
+                        campaign=campaign,
+                        profile_id=profile_id,
+                        state=PENDING,
+                        body=sealed,
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                new_id = result.inserted_primary_key[0]
+        except IntegrityError:
+            # Another request with the same key won the insert.
+            existing = self._find_by_digest(digest)
+            if existing is None:
+                raise
+
+            self._log_duplicate(existing)
+            return existing, False
+
+        submission = self._require(new_id)
+        log.info(
+            "Accepted submission %s",
+            new_id,
+            extra=_fields("accept", submission, "accepted", attempt=0),
+        )
+
+        return submission, True
+
+    def get(self, submission_id: int) -> Submission | None:
+        """Read one submission, or None when no row has this id."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(submissions).where(submissions.c.id == submission_id)
+            ).first()
+
+        return self._to_submission(row) if row else None
+
+    def deliver(self, submission_id: int, client: ProfilePatcher) -> Outcome:
+        """Send one submission now, unless someone else owns or sent it.
+
+        The row is claimed first. When another process holds the claim, or
+        the row is already delivered or failed, nothing is sent and the
+        current state is returned. Trouble with the upstream or the store
+        is recorded or logged, never raised: the guest's request has
+        already stored the answer, and the worker will finish the job.
+
+        :raises LookupError: when no submission has this id.
+        """
+        try:
+            claim = None
+            for _ in range(CLAIM_RACES):
+                claim, raced = self._claim(submissions.c.id == submission_id)
+                if claim is not None or not raced:
+                    break
+
+            if claim is not None:
+                return self._send(claim, client)
+
+            current = self._require(submission_id)
+        except SQLAlchemyError:
+            log.exception(
+                "The outbox store failed while delivering submission %s; "
+                "the worker will send it",
+                submission_id,
+                extra={"step": "deliver", "submission_id": submission_id},
+            )
+            return PENDING
+
+        return current.state  # type: ignore[return-value]
+
+    def deliver_next(self, client: ProfilePatcher) -> Outcome | None:
+        """Claim and send the submission that has waited longest, if any is due.
+
+        :returns: the outcome, or None when nothing is due.
+        """
+        for _ in range(CLAIM_RACES):
+            due = submissions.c.next_attempt_at <= self._now()
+            claim, raced = self._claim(due)
+            if claim is not None:
+                return self._send(claim, client)
+
+            if not raced:
+                return None
+
+        return None
+
+    def run_worker(
+        self,
+        client_factory: Callable[[], ProfilePatcher],
+        stop: threading.Event | None = None,
+        poll: float = 1.0,
+        once: bool = False,
+    ) -> int:
+        """Deliver due submissions until stopped, polling when idle.
+
+        The client is made here, in the worker's own process and thread,
+        so no HTTP session crosses a fork. A store that is briefly down is
+        waited out rather than ending the worker.
+
+        :param once: deliver what is due now, then return.
+        :returns: how many deliveries were attempted.
+        """
+        stop = stop or threading.Event()
+        client = client_factory()
+        attempted = 0
+
+        while not stop.is_set():
+            try:
+                outcome = self.deliver_next(client)
+            except SQLAlchemyError:
+                if once:
+                    raise
+
+                log.exception("The outbox store failed; trying again shortly")
+                stop.wait(poll)
+                continue
+
+            if outcome is not None:
+                attempted += 1
+            elif once:
+                break
+            else:
+                stop.wait(poll)
+
+        return attempted
+
+    def failed(self) -> list[Submission]:
+        """List the submissions that wait for an operator, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions)
+                .where(submissions.c.state == FAILED)
+                .order_by(submissions.c.failed_at, submissions.c.id)
+            ).all()
+
+        return [self._to_submission(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Count the submissions in each state."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions.c.state, func.count()).group_by(
+                    submissions.c.state
+                )
+            ).all()
+
+        counted = {PENDING: 0, DELIVERED: 0, FAILED: 0}
+        counted.update({state: number for state, number in rows})
+
+        return counted
+
+    def retry(self, submission_id: int) -> Submission:
+        """Queue a failed submission again, once its cause is fixed.
+
+        The attempt count starts over, so the retry gets the full backoff
+        schedule; the worker sends it on its next poll.
+
+        :raises LookupError: when no submission has this id.
+        :raises ValueError: when the submission is not failed.
+        """
+        now = self._now()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(submissions)
+                .where(submissions.c.id == submission_id)
+                .where(submissions.c.state == FAILED)
+                .values(
+                    state=PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    failed_at=None,
+                    updated_at=now,
+                )
+            )
+
+        submission = self._require(submission_id)
+        if result.rowcount != 1:
+            raise ValueError(
+                f"Submission {submission_id} is {submission.state}, not failed; "
+                "only failed submissions can be retried."
+            )
+
+        log.info(
+            "Queued failed submission %s again",
+            submission_id,
+            extra=_fields("retry", submission, "requeued", attempt=0),
+        )
+
+        return submission
+
+    def retry_all_failed(self) -> list[Submission]:
+        """Queue every failed submission again; return those queued."""
+        queued = []
+        for submission in self.failed():
+            try:
+                queued.append(self.retry(submission.id))
+            except (LookupError, ValueError):
+                continue  # purged or retried by someone else meanwhile
+
+        return queued
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete delivered and failed rows older than their retention.
+
+        Pending rows are never purged: they hold answers not yet sent.
+
+        :returns: how many rows were deleted.
+        """
+        now = _naive_utc(now or self._clock())
+        delivered_before = now - self.retention
+        failed_before = now - self.failed_retention
+
+        with self.engine.begin() as conn:
+            # A delivered row's body is dropped at delivery; this catches any
+            # left by an older version or an interrupted finish.
+            conn.execute(
+                update(submissions)
+                .where(submissions.c.state == DELIVERED)
+                .where(submissions.c.body.is_not(None))
+                .values(body=None)
+            )
+            abandoned = conn.execute(
+                delete(submissions)
+                .where(submissions.c.state == FAILED)
+                .where(submissions.c.failed_at < failed_before)
+                .returning(submissions.c.id, submissions.c.campaign)
+            ).all()
+            delivered = conn.execute(
+                delete(submissions)
+                .where(submissions.c.state == DELIVERED)
+                .where(submissions.c.delivered_at < delivered_before)
+            ).rowcount
+
+        for submission_id, campaign in abandoned:
+            log.warning(
+                "Purged failed submission %s unsent after its retention",
+                submission_id,
+                extra={
+                    "step": "purge",
+                    "campaign": campaign,
+                    "submission_id": submission_id,
+                    "outcome": "discarded",
+                },
+            )
+
+        return delivered + len(abandoned)
+
+    def rotate_key(self) -> int:
+        """Seal every stored body again under the first configured key.
+
+        :returns: how many bodies were sealed again.
+        """
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(submissions.c.id, submissions.c.body).where(
+                    submissions.c.body.is_not(None)
+                )
+            ).all()
+
+        rotated = 0
+        for submission_id, sealed in rows:
+            with self.engine.begin() as conn:
+                # Only if unchanged: a row delivered meanwhile keeps its NULL.
+                rotated += conn.execute(
+                    update(submissions)
+                    .where(submissions.c.id == submission_id)
+                    .where(submissions.c.body == sealed)
+                    .values(body=self._cipher.rotate(sealed))
+                ).rowcount
+
+        return rotated
+
+    def _claim(self, condition: ColumnElement[bool]) -> tuple[_Claim | None, bool]:
+        """Take a lease on the first claimable row matching the condition.
+
+        :returns: the claim, or None with whether a candidate was there
+            but another process won it (worth another try).
+        """
+        now = self._now()
+        claimable = and_(
+            submissions.c.state == PENDING,
+            or_(submissions.c.lease_until.is_(None), submissions.c.lease_until <= now),
+            condition,
+        )
+        token = secrets.token_hex(16)
+
+        with self.engine.begin() as conn:
+            # SKIP LOCKED lets PostgreSQL workers pass over each other's rows
+            # instead of queueing behind them; SQLite ignores the clause and
+            # relies on the conditional UPDATE below.
+            candidate = conn.execute(
+                select(submissions.c.id)
+                .where(claimable)
+                .order_by(submissions.c.next_attempt_at, submissions.c.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).scalar()
+            if candidate is None:
+                return None, False
+
+            row = conn.execute(
+                update(submissions)
+                .where(submissions.c.id == candidate)
+                .where(claimable)
+                .values(
+                    lease_until=now + self.lease,
+                    claim_token=token,
+                    attempts=submissions.c.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(
+                    submissions.c.id,
+                    submissions.c.campaign,
+                    submissions.c.profile_id,
+                    submissions.c.body,
+                    submissions.c.attempts,
+                )
+            ).first()
+
+        if row is None:
+            return None, True
+
+        claim = _Claim(
+            row.id, row.campaign, row.profile_id, row.body, row.attempts, token
+        )
+        return claim, False
+
+    def _send(self, claim: _Claim, client: ProfilePatcher) -> Outcome:
+        started = time.monotonic()
+        error: Exception | None = None
+        try:
+            body = self._open(claim)
+            client.patch_raw(claim.profile_id, body)
+        except Exception as exc:  # every send must end in a recorded state
+            error = exc
+
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        if error is None:
+            return self._finish_delivered(claim, elapsed_ms)
+
+        return self._finish_unsent(claim, error, elapsed_ms)
+
+    def _open(self, claim: _Claim) -> bytes:
+        if claim.sealed_body is None:
+            raise UnusableBody("the stored body is missing")
+
+        try:
+            return self._cipher.decrypt(claim.sealed_body)
+        except InvalidToken as exc:
+            raise UnusableBody(
+                "the stored body cannot be opened with any OUTBOX_KEY"
+            ) from exc
+
+    def _finish_delivered(self, claim: _Claim, elapsed_ms: int) -> Outcome:
+        now = self._now()
+        won = self._finish(
+            claim,
+            state=DELIVERED,
+            body=None,
+            delivered_at=now,
+            last_error=None,
+        )
+        log.info(
+            "Delivered submission %s",
+            claim.id,
+            extra=_claim_fields("deliver", claim, "delivered", elapsed_ms),
+        )
+        if not won:
+            self._log_lost_lease(claim)
+
+        return DELIVERED
+
+    def _finish_unsent(
+        self, claim: _Claim, error: Exception, elapsed_ms: int
+    ) -> Outcome:
+        reason = describe_error(error)
+        status = getattr(error, "status", None)
+        now = self._now()
+
+        if is_transient(error) and not self.policy.should_give_up(claim.attempt):
+            wait = self.policy.delay(claim.attempt, self._rand)
+            won = self._finish(
+                claim, next_attempt_at=now + wait, last_error=reason
+            )
+            fields = _claim_fields("retry", claim, "pending", elapsed_ms, status)
+            if isinstance(error, ApiError):
+                log.warning(
+                    "Submission %s not delivered (%s); next try in %d s",
+                    claim.id,
+                    reason,
+                    wait.total_seconds(),
+                    extra=fields,
+                )
+            else:
+                log.error(
+                    "Submission %s not delivered after an unexpected error; "
+                    "next try in %d s",
+                    claim.id,
+                    wait.total_seconds(),
+                    exc_info=error,
+                    extra=fields,
+                )
+            outcome: Outcome = PENDING
+        else:
+            if is_transient(error):
+                reason = f"gave up after {claim.attempt} attempts: {reason}"
+
+            won = self._finish(claim, state=FAILED, failed_at=now, last_error=reason)
+            log.warning(
+                "Submission %s failed and waits for an operator (%s)",
+                claim.id,
+                reason,
+                extra=_claim_fields("fail", claim, "failed", elapsed_ms, status),
+            )
+            outcome = FAILED
+
+        if not won:
+            self._log_lost_lease(claim)
+
+        return outcome
+
+    def _finish(self, claim: _Claim, **values: Any) -> bool:
+        """Record the outcome if this process still owns the row."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(submissions)
+                .where(submissions.c.id == claim.id)
+                .where(submissions.c.claim_token == claim.token)
+                .values(
+                    lease_until=None,
+                    claim_token=None,
+                    updated_at=self._now(),
+                    **values,
+                )
+            )
+
+        return result.rowcount == 1
+
+    def _log_lost_lease(self, claim: _Claim) -> None:
+        log.warning(
+            "Submission %s outlived its lease; another worker owns it now. "
+            "Raise OUTBOX_LEASE_SECONDS above the client's timeout.",
+            claim.id,
+            extra=_claim_fields("deliver", claim, "lease-lost", None),
+        )
+
+    def _log_duplicate(self, submission: Submission) -> None:
+        log.info(
+            "Submission %s was already accepted; not storing it again",
+            submission.id,
+            extra=_fields("accept", submission, "duplicate", submission.attempts),
+        )
+
+    def _find_by_digest(self, digest: str) -> Submission | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(submissions).where(submissions.c.idempotency_digest == digest)
+            ).first()
+
+        return self._to_submission(row) if row else None
+
+    def _require(self, submission_id: int) -> Submission:
+        submission = self.get(submission_id)
+        if submission is None:
+            raise LookupError(
+                f"No outbox submission has id {submission_id}; list the failed "
+                "ones with `flask outbox failed`."
+            )
+
+        return submission
+
+    def _to_submission(self, row: Row) -> Submission:
+        now = self._now()
+        return Submission(
+            id=row.id,
+            campaign=row.campaign,
+            profile_id=row.profile_id,
+            state=row.state,
+            attempts=row.attempts,
+            next_attempt_at=_aware(row.next_attempt_at),
+            last_error=row.last_error,
+            created_at=_aware(row.created_at),
+            delivered_at=_aware(row.delivered_at),
+            failed_at=_aware(row.failed_at),
+            has_body=row.body is not None,
+            is_claimed=row.lease_until is not None and row.lease_until > now,
+        )
+
+    def _now(self) -> datetime:
+        return _naive_utc(self._clock())
+
+
+def _fields(
+    step: str, submission: Submission, outcome: str, attempt: int
+) -> dict[str, Any]:
+    return {
+        "step": step,
+        "campaign": submission.campaign,
+        "profile_id": submission.profile_id,
+        "submission_id": submission.id,
+        "outcome": outcome,
+        "attempt": attempt,
+    }
+
+
+def _claim_fields(
+    step: str,
+    claim: _Claim,
+    outcome: str,
+    elapsed_ms: int | None,
+    status: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "step": step,
+        "campaign": claim.campaign,
+        "profile_id": claim.profile_id,
+        "submission_id": claim.id,
+        "outcome": outcome,
+        "attempt": claim.attempt,
+        "duration_ms": elapsed_ms,
+        "status": status,
+    }
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+
+    return moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,434 @@
+"""WTForms fields for each kind of question in an outline.
+
+The fields only read and show answers. Whether the answers together are
+valid is decided afterwards by jsonschema on the assembled data set (see
+``forms.generator``), so none of these fields carries WTForms validators.
+Each field knows its ``node`` and reports ``answer`` (a JSON value or
+``EMPTY``) and ``problem`` (the guest message when its text cannot be read).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from typing import Any
+
+from wtforms import Field, FieldList, Form, FormField
+from wtforms.utils import unset_value
+
+from forms import messages
+from forms.schema import Choice, Node, segment_for
+from forms.values import (
+    LONG_TEXT_CAP,
+    TEXT_CAP,
+    AnswerError,
+    read_local_date_time,
+    read_number,
+    read_text,
+    read_whole_number,
+    show_local_date_time,
+    show_number,
+)
+
+
+class Empty:
+    """The answer of a question left blank; never sent upstream."""
+
+    def __repr__(self) -> str:
+        return "EMPTY"
+
+
+EMPTY = Empty()
+FALSE_WORDS = frozenset({"", "false", "0", "off", "no", "n"})
+INPUT_TYPES = {
+    "date": "date",
+    "date-time": "datetime-local",
+    "time": "time",
+    "email": "email",
+    "uri": "url",
+}
+SPARE_ROWS = 3
+ROWS_CAP = 100
+
+
+class SchemaForm(Form):
+    """Base of every generated form class; the app has its own page token."""
+
+    class Meta:
+        csrf = False
+
+    error_summary: list[dict[str, str | None]]
+
+
+class Shown:
+    """What the field macros ask of every kind of field."""
+
+    node: Node
+    id: str
+    errors: list[str]
+
+    def described_by(self) -> str | None:
+        """List the ids of the hint and error that explain the question."""
+        ids = []
+        if self.node.help:
+            ids.append(f"{self.id}--hint")
+        if self.errors:
+            ids.append(f"{self.id}--error")
+
+        return " ".join(ids) or None
+
+    def is_marked_optional(self) -> bool:
+        return is_marked_optional(self.node)
+
+    def dependency_ids(self) -> str | None:
+        """Give the ids of the sibling questions that make this one required."""
+        if not self.node.depends_on:
+            return None
+
+        parent = self.id[: len(self.id) - len(self.node.segment)]
+        return " ".join(parent + segment_for(key) for key in self.node.depends_on)
+
+
+class AnswerField(Shown, Field):
+    """A question with one input; subclasses read and show its text."""
+
+    def __init__(self, label=None, node: Node | None = None, zone=None, **kwargs):
+        super().__init__(label, **kwargs)
+        self.node = node
+        self.zone: tzinfo | None = zone
+        self.answer: Any = EMPTY
+        self.problem = ""
+        self.text = ""
+        self.errors = []
+
+    def process_data(self, value: Any) -> None:
+        self.answer, self.text = EMPTY, ""
+        if value is None and not self.node.nullable or value is unset_value:
+            return
+        try:
+            self.text = self.show(value)
+        except (TypeError, ValueError):
+            return  # A saved value the form cannot show is simply not prefilled.
+        self.answer = value
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = valuelist[0] if valuelist else ""
+        self.text = raw
+        self.problem = ""
+        try:
+            self.answer = self.read(raw)
+        except ValueError as exc:
+            self.answer = EMPTY
+            known = isinstance(exc, AnswerError) and str(exc)
+            self.problem = known or messages.type_message(self.node)
+
+    def read(self, raw: str) -> Any:
+        raise NotImplementedError
+
+    def show(self, value: Any) -> str:
+        raise NotImplementedError
+
+    def attributes(self) -> dict[str, Any]:
+        """Gather the HTML attributes of this question's input.
+
+        Numbers are text inputs with ``inputmode``: a browser's number
+        input empties itself on text it cannot read (such as "4,5"), which
+        would post nothing and lose the answer without a word.
+        """
+        node = self.node
+        attributes: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "autocomplete": node.autocomplete or None,
+            "placeholder": node.placeholder or None,
+            "aria-describedby": self.described_by(),
+            "aria-invalid": "true" if self.errors else None,
+            "required": "required" if is_required(self) else None,
+        }
+        if node.kind == "text":
+            attributes["maxlength"] = self.cap()
+            if node.widget != "textarea":
+                attributes["type"] = INPUT_TYPES.get(node.format, "text")
+                attributes["value"] = self.text
+                attributes["pattern"] = html_pattern(node.schema.get("pattern"))
+            if node.format in ("email", "uri"):
+                attributes["spellcheck"] = "false"
+                attributes["autocapitalize"] = "none"
+        elif node.kind in ("integer", "number"):
+            attributes["type"] = "text"
+            attributes["value"] = self.text
+            attributes["inputmode"] = "numeric" if node.kind == "integer" else "decimal"
+            attributes["spellcheck"] = "false"
+
+        return attributes
+
+    def has_content(self) -> bool:
+        """Tell whether the guest put anything here, readable or not."""
+        return self.answer is not EMPTY or bool(self.problem)
+
+    @property
+    def data(self) -> Any:
+        return self.answer
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        pass  # WTForms assigns data while processing; answer is the source.
+
+
+class TextField(AnswerField):
+    """Free text, one line or many, with an optional format."""
+
+    def read(self, raw: str) -> Any:
+        multiline = self.node.widget == "textarea"
+        cap = self.cap()
+        if len(raw) > cap * 2:
+            raise AnswerError(messages.too_long(cap))
+
+        text = read_text(raw, multiline)
+        if not text:
+            return EMPTY
+        if len(text) > cap:
+            raise AnswerError(messages.too_long(cap))
+        if self.node.format == "date-time":
+            try:
+                return read_local_date_time(text, self.zone)
+            except AnswerError as exc:
+                raise AnswerError(messages.FORMAT_EXAMPLES["date-time"]) from exc
+
+        return text
+
+    def show(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise TypeError("not text")
+        if self.node.format == "date-time":
+            return show_local_date_time(value, self.zone)
+
+        return value
+
+    def cap(self) -> int:
+        """Give the most characters kept, even when the model sets no limit."""
+        default = LONG_TEXT_CAP if self.node.widget == "textarea" else TEXT_CAP
+        return min(self.node.schema.get("maxLength", default), default)
+
+
+class WholeNumberField(AnswerField):
+    """A whole number typed as digits; sent as a JSON integer."""
+
+    def read(self, raw: str) -> Any:
+        text = read_text(raw)
+        if not text:
+            return EMPTY
+
+        return read_whole_number(text)
+
+    def show(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError("not a number")
+
+        return show_number(value)
+
+
+class NumberField(AnswerField):
+    """A decimal number typed with a point."""
+
+    def read(self, raw: str) -> Any:
+        text = read_text(raw)
+        if not text:
+            return EMPTY
+
+        try:
+            return read_number(text)
+        except AnswerError as exc:
+            if str(exc) == "comma":
+                raise AnswerError(messages.USE_POINT) from exc
+            raise
+
+    show = WholeNumberField.show
+
+
+class TickField(AnswerField):
+    """A single checkbox: ticked is true, unticked is false."""
+
+    def process_data(self, value: Any) -> None:
+        self.answer = value is True
+        self.text = "true" if self.answer else ""
+
+    def read(self, raw: str) -> Any:
+        return raw.strip().lower() not in FALSE_WORDS
+
+    def has_content(self) -> bool:
+        return self.answer is True
+
+
+class ChoiceField(AnswerField):
+    """One option from a list, as radios or a select."""
+
+    def read(self, raw: str) -> Any:
+        if raw == "":
+            return EMPTY
+
+        for choice in self.node.choices:
+            if choice.token == raw:
+                return choice.value
+
+        raise AnswerError(messages.NOT_A_CHOICE)
+
+    def show(self, value: Any) -> str:
+        return self.token_for(value)
+
+    def token_for(self, value: Any) -> str:
+        for choice in self.node.choices:
+            if _same(choice.value, value):
+                return choice.token
+
+        raise ValueError("not an option")
+
+    def options(self) -> list[tuple[Choice, bool]]:
+        """Pair each option with whether it is selected now."""
+        return [(c, c.token == self.text) for c in self.node.choices]
+
+
+class ChecklistField(AnswerField):
+    """Any number of options, as checkboxes; sent as a list in page order."""
+
+    def process_data(self, value: Any) -> None:
+        self.answer, self.text = EMPTY, ""
+        self.chosen: set[str] = set()
+        if isinstance(value, list):
+            picked = [c for c in self.node.choices if any(_same(c.value, v) for v in value)]
+            self.chosen = {c.token for c in picked}
+            self.answer = [c.value for c in picked] if picked else EMPTY
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.problem = ""
+        self.chosen = set(valuelist)
+        known = {c.token for c in self.node.choices}
+        if self.chosen - known:
+            self.problem = messages.NOT_A_CHOICE
+        picked = [c.value for c in self.node.choices if c.token in self.chosen]
+        self.answer = picked if picked else EMPTY
+
+    def options(self) -> list[tuple[Choice, bool]]:
+        return [(c, c.token in self.chosen) for c in self.node.choices]
+
+
+class GroupField(Shown, FormField):
+    """A nested object, shown as a fieldset of its own questions."""
+
+    errors: list[str] = []
+
+    def __init__(self, form_class, label=None, node: Node | None = None, **kwargs):
+        super().__init__(form_class, label, **kwargs)
+        self.node = node
+        self.errors = []
+        self.problem = ""
+
+    def has_content(self) -> bool:
+        return any(f.has_content() for f in self.form)
+
+
+class RowsField(Shown, FieldList):
+    """A list a guest can add entries to; blank rows are ignored.
+
+    Without JavaScript the guest gets ``SPARE_ROWS`` blank rows to fill;
+    form.js trims them to one and adds rows from the ``template_row``.
+    """
+
+    def __init__(self, unbound_field, label=None, node: Node | None = None, **kwargs):
+        super().__init__(unbound_field, label, max_entries=ROWS_CAP, **kwargs)
+        self.node = node
+        self.errors = []
+        self.problem = ""
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        super().process(formdata, data if isinstance(data, list) else unset_value)
+        limit = min(self.node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
+        blank = 0
+        for entry in reversed(self.entries):
+            if entry.has_content():
+                break
+            blank += 1
+        while blank < SPARE_ROWS and len(self.entries) < limit:
+            self.append_entry()
+            blank += 1
+
+    def has_content(self) -> bool:
+        return any(entry.has_content() for entry in self.entries)
+
+    def template_row(self) -> Field:
+        """Bind one blank row named with ``__index__`` for form.js to copy."""
+        options = dict(
+            name=f"{self.name}-__index__",
+            id=f"{self.id}-__index__",
+            _meta=self.meta,
+            translations=self._translations,
+        )
+        field = self.meta.bind_field(self._form, self.unbound_field, options)
+        field.process(None)
+        return field
+
+
+def is_required(field: Field) -> bool:
+    """Tell whether a question must be answered whenever the form is sent.
+
+    A question inside an optional group is only required once the group is
+    started, so it is not marked; neither is a plain checkbox, whose
+    unticked state is an answer (false), nor a checklist, where the
+    attribute would demand every box.
+    """
+    node = field.node
+    if node.kind == "boolean":
+        return node.always_required and is_must_tick(node)
+
+    return node.always_required and node.kind in ("text", "integer", "number", "choice")
+
+
+def is_must_tick(node: Node) -> bool:
+    """Tell whether a checkbox only accepts being ticked (enum [true])."""
+    return node.kind == "boolean" and [c.value for c in node.choices] == [True]
+
+
+def is_marked_optional(node: Node) -> bool:
+    """Tell whether to show "(optional)" beside a question's label."""
+    if node.kind == "boolean" or node.depends_on:
+        return False
+
+    return not node.required
+
+
+SAFE_PATTERN = re.compile(
+    r"(?:[A-Za-z0-9 _@.,:']"
+    r"|\\[dDwWsS.+()\[\]{}?*|/^$]"
+    r"|\[\^?(?:[A-Za-z0-9 _']|\\[dDwWs.\-]|[A-Za-z0-9]-[A-Za-z0-9])+\]"
+    r"|\((?:\?:)?|\)|\||[?*+]|\{[0-9]+(?:,[0-9]*)?\})*"
+)
+
+
+def html_pattern(pattern: str | None) -> str | None:
+    """Give a model's pattern as an HTML pattern attribute, when that is safe.
+
+    HTML anchors the pattern itself and compiles it with the ``v`` flag,
+    which refuses some characters that Draft 4 (ECMA 262 without flags)
+    allows, such as an unescaped "-" in a class or "\\-" outside one. We
+    only pass on patterns anchored at both ends and made of letters,
+    digits, spaces, simple escapes, classes of those, groups, alternation
+    and quantifiers; the server checks every pattern regardless.
+    """
+    if not pattern or not (pattern.startswith("^") and pattern.endswith("$")):
+        return None
+
+    body = pattern[1:-1]
+    if body.endswith("\\") or not SAFE_PATTERN.fullmatch(body):
+        return None
+
+    return body
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Compare JSON values as JSON does: true is not 1, "1" is not 1."""
+    if isinstance(left, bool) or isinstance(right, bool) or None in (left, right):
+        return left is right
+    if isinstance(left, str) or isinstance(right, str):
+        return left == right
+
+    return left == right

@@ -1,0 +1,140 @@
+"""UI hints: how a campaign wants its questions worded and shown.
+
+Hints name questions by property, with dots for nested ones
+(``address.zip``; for a list of groups, ``guests.name`` names the field in
+every entry). A hint that names no question, or asks for a widget the
+question cannot have, stops start-up: a typo there would otherwise show
+guests the raw property name without anyone noticing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms.campaign import CampaignError, json_pointer
+from forms.formats import build_validator
+from forms.schema import Node, choice_text
+
+UI_KEYS = frozenset({"title", "intro", "order", "fields", "hidden", "timezone"})
+# Hints read by the page rather than the form (guest/ and templates/guest/);
+# a new page hint goes here, or start-up will refuse it as a typo.
+PAGE_KEYS = frozenset({"theme", "venue", "frame_ancestors"})
+FIELD_KEYS = frozenset(
+    {"label", "help", "placeholder", "widget", "enum_labels", "autocomplete",
+     "pattern_message"}
+)  # fmt: skip
+WIDGETS = {
+    "radio": ("choice",),
+    "select": ("choice",),
+    "checkboxes": ("checklist",),
+    "textarea": ("text",),
+}
+RADIO_LIMIT = 5
+
+
+def apply_hints(root: Node, ui: dict[str, Any], model: dict[str, Any], source: str) -> None:
+    """Check a campaign's ``ui`` hints against its outline and apply them.
+
+    Raises CampaignError naming the file, the pointer into ``ui`` and the
+    hint at fault.
+    """
+    def fail(pointer: str, keyword: str, reason: str) -> CampaignError:
+        return CampaignError(f"{source}: {pointer} (keyword: {keyword}): {reason}.")
+
+    for key in ui:
+        if key not in UI_KEYS | PAGE_KEYS:
+            raise fail(f"/ui/{key}", key, "not a known UI hint; use one of "
+                       + ", ".join(sorted(UI_KEYS | PAGE_KEYS)))
+    for key in ("title", "intro", "timezone"):
+        if not isinstance(ui.get(key, ""), str):
+            raise fail(f"/ui/{key}", key, "must be a string")
+
+    root.label = ui.get("title", "")
+    root.help = ui.get("intro", "")
+    index = {n.hint_path: n for n in root.walk() if n.key is not None}
+
+    fields = ui.get("fields", {})
+    if not isinstance(fields, dict):
+        raise fail("/ui/fields", "fields", "must be an object keyed by field name")
+    for path, hints in fields.items():
+        here = "/ui/fields" + json_pointer([path])
+        node = index.get(path)
+        if node is None:
+            raise fail(here, "fields", f"the data model has no field {path!r}")
+        if not isinstance(hints, dict):
+            raise fail(here, "fields", "must be an object of hints")
+        for key, value in hints.items():
+            if key not in FIELD_KEYS:
+                raise fail(f"{here}/{key}", key, "not a known field hint; use one "
+                           "of " + ", ".join(sorted(FIELD_KEYS)))
+            if key != "enum_labels" and not isinstance(value, str):
+                raise fail(f"{here}/{key}", key, "must be a string")
+        widget = hints.get("widget", "")
+        if widget and node.kind not in WIDGETS.get(widget, ()):
+            raise fail(f"{here}/widget", "widget", f"{widget!r} cannot show a "
+                       f"{node.kind} question")
+        if widget == "textarea" and node.format:
+            raise fail(f"{here}/widget", "widget", "a formatted answer needs its "
+                       "own input, not a textarea")
+        labels = hints.get("enum_labels", {})
+        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+            raise fail(f"{here}/enum_labels", "enum_labels", "must map options to text")
+        known = {choice_text(c.value): c for c in node.choices}
+        for option, label in labels.items():
+            if option not in known:
+                raise fail(f"{here}/enum_labels", "enum_labels", f"{option!r} is "
+                           "not one of the options")
+            known[option].label = label
+
+        node.label = hints.get("label", node.label)
+        node.help = hints.get("help", node.help)
+        node.placeholder = hints.get("placeholder", "")
+        node.autocomplete = hints.get("autocomplete", "")
+        node.pattern_message = hints.get("pattern_message", "")
+        node.widget = widget
+
+    for node in root.walk():
+        if node.kind == "choice" and not node.widget:
+            node.widget = "radio" if len(node.choices) <= RADIO_LIMIT else "select"
+        if node.kind == "checklist":
+            node.widget = "checkboxes"
+        if node.kind == "rows" and node.item is not None and node.item.kind != "group":
+            node.item.label = node.item.label or node.label
+            node.item.widget = node.item.widget or node.widget
+        if node.kind == "rows" and node.item is not None and not node.item.label:
+            node.item.label = node.label
+
+    apply_order(root, ui.get("order", []), fail)
+    apply_hidden(root, ui.get("hidden", {}), model, fail)
+
+
+def apply_order(root: Node, order: Any, fail) -> None:
+    """Put the top-level questions in the order the hints list them."""
+    if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
+        raise fail("/ui/order", "order", "must be a list of field names")
+    if len(set(order)) != len(order):
+        raise fail("/ui/order", "order", "names a field twice")
+    for position, name in enumerate(order):
+        if root.child(name) is None:
+            raise fail(f"/ui/order/{position}", "order", f"the data model has no "
+                       f"top-level field {name!r}")
+
+    listed = [root.child(name) for name in order]
+    rest = [n for n in root.children if n.key not in order]
+    root.children = [*listed, *rest]
+
+
+def apply_hidden(root: Node, hidden: Any, model: dict[str, Any], fail) -> None:
+    """Check the fixed answers the form adds without asking."""
+    if not isinstance(hidden, dict):
+        raise fail("/ui/hidden", "hidden", "must be an object of fixed values")
+
+    for name, value in hidden.items():
+        here = "/ui/hidden" + json_pointer([name])
+        node = root.child(name)
+        if node is None:
+            raise fail(here, "hidden", f"the data model has no top-level field {name!r}")
+        schema = {**node.schema, "definitions": model.get("definitions", {})}
+        if not build_validator(schema).is_valid(value):
+            raise fail(here, "hidden", f"{value!r} is not a valid value for {name!r}")
+        node.hidden = True

@@ -1,0 +1,574 @@
+"""The outline of a data model: which questions it asks, and how.
+
+A Draft 4 data model can say far more than a form can ask. ``outline_model``
+walks the model once, resolves local ``$ref`` and ``allOf``, refuses what a
+guest could never fill in, and returns a tree of ``Node`` objects that the
+generator turns into fields. Validation itself is left to jsonschema on the
+original model, so the outline only needs to be right about what to show.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from forms.campaign import CampaignError, json_pointer
+from forms.formats import SUPPORTED_FORMATS
+
+ANNOTATIONS = frozenset(
+    {"title", "description", "default", "$schema", "$comment", "examples"}
+)
+SUPPORTED_KEYWORDS = frozenset(
+    {
+        "type", "enum", "format", "title", "description", "default",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "multipleOf", "minLength", "maxLength", "pattern",
+        "properties", "required", "additionalProperties",
+        "items", "minItems", "maxItems", "uniqueItems",
+        "$ref", "definitions", "allOf", "oneOf", "anyOf", "dependencies",
+    }
+)  # fmt: skip
+REFUSALS = {
+    "patternProperties": "a form cannot ask for answers under names it does "
+    "not know in advance",
+    "additionalItems": "a form cannot ask for a list whose entries differ by "
+    "position",
+    "not": "a form cannot show what an answer must not be",
+    "minProperties": "a form cannot count how many questions were answered; "
+    "use required instead",
+    "maxProperties": "a form cannot count how many questions were answered",
+    "const": "Draft 4 has no const, so it would accept anything; use "
+    '"enum": [value] instead',
+}
+TYPES = ("string", "integer", "number", "boolean", "object", "array")
+NULL_LABEL = "No preference"
+
+
+@dataclass
+class Choice:
+    """One option of a choice: what is posted, what is sent, what is shown."""
+
+    token: str
+    value: Any
+    label: str
+
+
+@dataclass
+class Node:
+    """One question (or group or list of questions) in the outline."""
+
+    key: str | None
+    segment: str
+    hint_path: str
+    pointer: str
+    schema: dict[str, Any]
+    kind: str
+    base_type: str
+    nullable: bool = False
+    required: bool = False
+    always_required: bool = False
+    hidden: bool = False
+    label: str = ""
+    help: str = ""
+    placeholder: str = ""
+    widget: str = ""
+    autocomplete: str = ""
+    pattern_message: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    item: Node | None = None
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def format(self) -> str:
+        return self.schema.get("format", "")
+
+    def child(self, key: str) -> Node | None:
+        """Find the direct child question answering ``key``."""
+        for node in self.children:
+            if node.key == key:
+                return node
+
+        return None
+
+    def walk(self):
+        """Yield this node and every node below it."""
+        yield self
+        for node in self.children:
+            yield from node.walk()
+        if self.item is not None:
+            yield from self.item.walk()
+
+
+def segment_for(key: str) -> str:
+    """Make a property name safe for HTML names and ids, without collisions.
+
+    Plain names (a letter, then letters, digits and underscores) are kept;
+    anything else becomes ``_`` and its UTF-8 in hex, which cannot clash
+    with a plain name or with a list index.
+    """
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", key):
+        return key
+
+    return "_" + key.encode("utf-8").hex()
+
+
+def humanize(key: str) -> str:
+    """Turn ``favourite_dram`` into ``Favourite dram`` for a default label."""
+    words = re.sub(r"[_\s]+", " ", key).strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
+def choice_text(value: Any) -> str:
+    """Write one enum value as guests post it and as hints address it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+class Outliner:
+    """Walk one data model; carries the model root and the file for errors."""
+
+    def __init__(self, model: dict[str, Any], source: str):
+        self.model = model
+        self.source = source
+
+    def fail(self, pointer: str, keyword: str, reason: str) -> CampaignError:
+        return CampaignError(
+            f"{self.source}: {pointer} (keyword: {keyword}) cannot be a form: "
+            f"{reason}."
+        )
+
+    def outline(self) -> Node:
+        if "id" in self.model and not isinstance(self.model["id"], str):
+            raise self.fail("/data_model/id", "id", "id must be a string")
+
+        root = self.node(None, "", self.model, "/data_model", frozenset())
+        if root.kind != "group":
+            raise self.fail("/data_model", "type", 'the top level must be "object"')
+
+        root.required = True
+        mark_always_required(root, True)
+        return root
+
+    # Resolving $ref and allOf into one plain schema per node.
+
+    def resolve(
+        self, schema: Any, pointer: str, seen: frozenset[str]
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        if not isinstance(schema, dict):
+            raise self.fail(pointer, "type", "each schema must be a JSON object")
+
+        if "$ref" in schema:
+            schema, pointer, seen = self.follow(schema, pointer, seen)
+
+        self.check_keywords(schema, pointer)
+        if "allOf" in schema:
+            merged = {k: v for k, v in schema.items() if k != "allOf"}
+            for index, part in enumerate(schema["allOf"]):
+                part_pointer = f"{pointer}/allOf/{index}"
+                resolved, seen = self.resolve(part, part_pointer, seen)
+                merged = self.merge(merged, resolved, part_pointer)
+            schema = merged
+
+        return schema, seen
+
+    def follow(
+        self, schema: dict[str, Any], pointer: str, seen: frozenset[str]
+    ) -> tuple[dict[str, Any], str, frozenset[str]]:
+        ref = schema["$ref"]
+        here = f"{pointer}/$ref"
+        if not isinstance(ref, str) or not ref.startswith("#/definitions/"):
+            raise self.fail(
+                here, "$ref", f"only references into #/definitions/ are "
+                f"supported, not {ref!r}"
+            )
+        if ref in seen:
+            raise self.fail(here, "$ref", f"{ref} refers back to itself")
+
+        extra = set(schema) - {"$ref"} - ANNOTATIONS
+        if extra:
+            raise self.fail(
+                pointer, sorted(extra)[0], "Draft 4 ignores keywords next to "
+                "$ref; move them into an allOf with the $ref"
+            )
+
+        target: Any = self.model
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                raise self.fail(here, "$ref", f"{ref} does not exist")
+            target = target[part]
+
+        resolved, seen = self.resolve(target, "/data_model" + ref[1:], seen | {ref})
+        notes = {k: v for k, v in schema.items() if k in ANNOTATIONS}
+        return {**resolved, **notes}, "/data_model" + ref[1:], seen
+
+    def check_keywords(self, schema: dict[str, Any], pointer: str) -> None:
+        for keyword in schema:
+            if keyword in SUPPORTED_KEYWORDS or keyword in ANNOTATIONS:
+                continue
+            if keyword.startswith("x-") or (keyword == "id" and pointer == "/data_model"):
+                continue
+            reason = REFUSALS.get(keyword, "guestform does not support this keyword")
+            raise self.fail(f"{pointer}/{keyword}", keyword, reason)
+
+        extra = schema.get("additionalProperties", False)
+        if isinstance(extra, dict) and extra:
+            raise self.fail(
+                f"{pointer}/additionalProperties", "additionalProperties",
+                "a form cannot ask for answers under names it does not know "
+                "in advance; use true, false or list the properties",
+            )
+        if isinstance(schema.get("items"), list):
+            raise self.fail(
+                f"{pointer}/items", "items", "a form cannot ask for a list "
+                "whose entries differ by position; give items one schema",
+            )
+        step = schema.get("multipleOf")
+        if isinstance(step, float) and not _is_exact_step(step):
+            raise self.fail(
+                f"{pointer}/multipleOf", "multipleOf", f"{step} has no exact "
+                "binary value, so validators would refuse right answers; use "
+                "a whole number (for example pence instead of pounds)",
+            )
+        fmt = schema.get("format")
+        if fmt is not None and fmt not in SUPPORTED_FORMATS:
+            raise self.fail(
+                f"{pointer}/format", "format", f"{fmt!r} is not one of "
+                f"{', '.join(SUPPORTED_FORMATS)}",
+            )
+
+    def merge(
+        self, base: dict[str, Any], extra: dict[str, Any], pointer: str
+    ) -> dict[str, Any]:
+        merged = dict(base)
+        for key, value in extra.items():
+            if key not in merged or key in ANNOTATIONS:
+                merged.setdefault(key, value)
+            elif key == "properties":
+                props = dict(merged[key])
+                for name, sub in value.items():
+                    props[name] = {"allOf": [props[name], sub]} if name in props else sub
+                merged[key] = props
+            elif key == "items":
+                merged[key] = {"allOf": [merged[key], value]}
+            elif key == "required":
+                merged[key] = list(dict.fromkeys([*merged[key], *value]))
+            elif key == "type":
+                mine = _as_list(merged[key])
+                both = [t for t in mine if t in _as_list(value) or (
+                    t == "number" and "integer" in _as_list(value))]
+                if "integer" in _as_list(value) and "number" in mine:
+                    both = [t if t != "number" else "integer" for t in both]
+                if not both:
+                    raise self.fail(pointer, "type", "allOf asks for types no "
+                                    "answer can have")
+                merged[key] = both
+            elif key == "enum":
+                common = [v for v in merged[key] if _contains(value, v)]
+                if not common:
+                    raise self.fail(pointer, "enum", "allOf leaves no option")
+                merged[key] = common
+            elif key in ("minimum", "minLength", "minItems"):
+                merged[key] = max(merged[key], value)
+            elif key in ("maximum", "maxLength", "maxItems"):
+                merged[key] = min(merged[key], value)
+            elif key in ("uniqueItems", "exclusiveMinimum", "exclusiveMaximum"):
+                merged[key] = bool(merged[key]) or bool(value)
+            elif key == "additionalProperties":
+                merged[key] = merged[key] if merged[key] is False else value
+            elif key == "dependencies":
+                merged[key] = {**merged[key], **value}
+            elif key == "definitions":
+                continue
+            elif merged[key] != value:
+                raise self.fail(
+                    pointer, key, f"allOf gives two different values for {key}; "
+                    "keep one",
+                )
+
+        return merged
+
+    # Building nodes.
+
+    def node(
+        self,
+        key: str | None,
+        hint_path: str,
+        raw: Any,
+        pointer: str,
+        seen: frozenset[str],
+    ) -> Node:
+        schema, seen = self.resolve(raw, pointer, seen)
+        base_type, nullable = self.base_type(schema, pointer)
+        node = Node(
+            key=key,
+            segment=segment_for(key) if key is not None else "",
+            hint_path=hint_path,
+            pointer=pointer,
+            schema=schema,
+            kind="",
+            base_type=base_type,
+            nullable=nullable,
+            label=schema.get("title") or (humanize(key) if key else ""),
+            help=schema.get("description", ""),
+        )
+        choices = self.choices(schema, pointer)
+        if choices is not None and base_type in ("object", "array"):
+            raise self.fail(pointer, "enum", "options must be plain values, "
+                            "not lists or objects")
+        if choices is not None:
+            self.choose_kind(node, self.typed_choices(schema, choices, pointer))
+        elif base_type == "object":
+            self.fill_group(node, schema, pointer, seen)
+        elif base_type == "array":
+            self.fill_list(node, schema, pointer, seen)
+        elif base_type == "boolean":
+            node.kind = "choice" if nullable else "boolean"
+            if nullable:
+                node.choices = self.label_choices([True, False, None])
+        else:
+            node.kind = {"string": "text"}.get(base_type, base_type)
+
+        if node.kind not in ("text",) and "format" in schema:
+            raise self.fail(f"{pointer}/format", "format", "formats apply to "
+                            "text answers only")
+        return node
+
+    def base_type(self, schema: dict[str, Any], pointer: str) -> tuple[str, bool]:
+        declared = schema.get("type")
+        if declared is None:
+            values = self.choice_values(schema)
+            if values is not None:
+                declared = sorted({_json_type(v) for v in values})
+            elif "properties" in schema:
+                declared = "object"
+            elif "items" in schema:
+                declared = "array"
+            else:
+                raise self.fail(pointer, "type", "say which type of answer "
+                                "this is")
+
+        types = _as_list(declared)
+        nullable = "null" in types
+        rest = [t for t in types if t != "null"]
+        if set(rest) == {"integer", "number"}:
+            rest = ["number"]
+        if len(rest) > 1 and self.choice_values(schema) is not None:
+            return "mixed", nullable
+        if len(rest) != 1 or rest[0] not in TYPES:
+            raise self.fail(
+                f"{pointer}/type", "type", f"{declared!r} must be one type, "
+                'optionally with "null"',
+            )
+
+        return rest[0], nullable
+
+    def choice_values(self, schema: dict[str, Any]) -> list[Any] | None:
+        if "enum" in schema:
+            return list(schema["enum"])
+
+        for keyword in ("oneOf", "anyOf"):
+            if keyword in schema:
+                return [self.titled_value(s) for s in schema[keyword]]
+
+        return None
+
+    def titled_value(self, option: Any) -> Any:
+        if isinstance(option, dict) and isinstance(option.get("enum"), list):
+            if len(option["enum"]) == 1:
+                return option["enum"][0]
+
+        return _NOT_TITLED
+
+    def choices(self, schema: dict[str, Any], pointer: str) -> list[Choice] | None:
+        for keyword in ("oneOf", "anyOf"):
+            if keyword not in schema:
+                continue
+            if "enum" in schema:
+                raise self.fail(pointer, keyword, "give either enum or titled "
+                                f"{keyword} options, not both")
+            labels = {}
+            for index, option in enumerate(schema[keyword]):
+                here = f"{pointer}/{keyword}/{index}"
+                value = self.titled_value(option)
+                allowed = {"enum", "title", "description", "type"}
+                if value is _NOT_TITLED or set(option) - allowed:
+                    raise self.fail(here, keyword, "only a list of options, "
+                                    'each {"enum": [value], "title": ...}, can '
+                                    "be a choice")
+                labels[choice_text(value)] = option.get("title", "")
+            values = self.choice_values(schema)
+            return self.label_choices(values, labels)
+
+        if "enum" in schema:
+            return self.label_choices(schema["enum"])
+
+        return None
+
+    def label_choices(
+        self, values: list[Any], labels: dict[str, str] | None = None
+    ) -> list[Choice]:
+        texts = [choice_text(v) for v in values]
+        plain = len(set(texts)) == len(texts) and "" not in texts
+        choices = []
+        for value, text in zip(values, texts):
+            token = text if plain else _json_token(value)
+            label = (labels or {}).get(text) or _default_label(value)
+            choices.append(Choice(token=token, value=value, label=label))
+
+        return choices
+
+    def typed_choices(
+        self, schema: dict[str, Any], choices: list[Choice], pointer: str
+    ) -> list[Choice]:
+        """Drop options the declared type would refuse anyway."""
+        if "type" not in schema:
+            return choices
+
+        types = set(_as_list(schema["type"]))
+        if "number" in types:
+            types.add("integer")
+        kept = [c for c in choices if _json_type(c.value) in types]
+        if not kept:
+            raise self.fail(pointer, "enum", "no option has the declared type")
+
+        return kept
+
+    def choose_kind(self, node: Node, choices: list[Choice]) -> None:
+        values = [c.value for c in choices]
+        if node.base_type == "boolean" and None not in values:
+            node.kind = "boolean"
+        else:
+            node.kind = "choice"
+        node.choices = choices
+
+    def fill_group(
+        self, node: Node, schema: dict[str, Any], pointer: str, seen: frozenset[str]
+    ) -> None:
+        node.kind = "group"
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        for name in required - set(properties):
+            raise self.fail(f"{pointer}/required", "required", f"{name!r} is "
+                            "required but is not one of the properties")
+
+        dependents = self.dependents(schema, pointer, properties)
+        for name, sub in properties.items():
+            path = f"{node.hint_path}.{name}" if node.hint_path else name
+            here = f"{pointer}/properties/{json_pointer([name])[1:]}"
+            child = self.node(name, path, sub, here, seen)
+            child.required = name in required
+            child.depends_on = tuple(dependents.get(name, ()))
+            node.children.append(child)
+
+    def dependents(
+        self, schema: dict[str, Any], pointer: str, properties: dict[str, Any]
+    ) -> dict[str, list[str]]:
+        """Map each property to the properties whose answer makes it required."""
+        found: dict[str, list[str]] = {}
+        for trigger, needs in schema.get("dependencies", {}).items():
+            here = f"{pointer}/dependencies/{json_pointer([trigger])[1:]}"
+            if isinstance(needs, dict):
+                if set(needs) - {"required"}:
+                    raise self.fail(here, "dependencies", "a dependency may only "
+                                    "name required properties")
+                needs = needs.get("required", [])
+            for name in [trigger, *needs]:
+                if name not in properties:
+                    raise self.fail(here, "dependencies", f"{name!r} is not one "
+                                    "of the properties")
+            for name in needs:
+                found.setdefault(name, []).append(trigger)
+
+        return found
+
+    def fill_list(
+        self, node: Node, schema: dict[str, Any], pointer: str, seen: frozenset[str]
+    ) -> None:
+        if "items" not in schema:
+            raise self.fail(pointer, "items", "say what each entry of the list is")
+
+        item = self.node(None, node.hint_path, schema["items"], f"{pointer}/items", seen)
+        if item.kind == "choice":
+            node.kind = "checklist"
+            node.choices = item.choices
+        elif item.kind == "boolean":
+            raise self.fail(f"{pointer}/items", "items", "a list of yes/no "
+                            "answers cannot be asked; use an enum of options")
+        else:
+            node.kind = "rows"
+            item.required = True
+            item.label = schema["items"].get("title", "") if isinstance(
+                schema["items"], dict) else ""
+        node.item = item
+
+
+_NOT_TITLED = object()
+
+
+def mark_always_required(node: Node, always: bool) -> None:
+    """Note which questions must be answered whenever the form is sent."""
+    node.always_required = always
+    for child in node.children:
+        mark_always_required(child, always and child.required)
+    if node.item is not None:
+        mark_always_required(node.item, False)
+
+
+def outline_model(model: dict[str, Any], source: str) -> Node:
+    """Outline a data model, or raise CampaignError naming pointer and keyword."""
+    return Outliner(model, source).outline()
+
+
+def _as_list(value: Any) -> list[str]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _contains(values: list[Any], value: Any) -> bool:
+    return any(_json_token(v) == _json_token(value) for v in values)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+
+    return {str: "string", list: "array", dict: "object"}[type(value)]
+
+
+def _json_token(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _default_label(value: Any) -> str:
+    if value is None:
+        return NULL_LABEL
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+
+    return choice_text(value)
+
+
+def _is_exact_step(step: float) -> bool:
+    """Tell whether a fractional step is a whole multiple of a power of two."""
+    if not math.isfinite(step):
+        return False
+
+    return Fraction(step).limit_denominator(10**6) == Fraction(step)

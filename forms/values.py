@@ -1,0 +1,147 @@
+"""Reading what guests type into JSON values, and writing values back.
+
+Python's own parsers are too generous for people's input: ``int()``
+accepts "1_0" and Arabic-Indic digits, ``float()`` accepts "1e400" and
+"nan". These readers accept ASCII digits only, in the shapes a person
+would type, and raise ``AnswerError`` with the guest's message otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
+
+from forms.formats import parse_date_time
+
+TEXT_CAP = 2_000
+LONG_TEXT_CAP = 10_000
+
+WHOLE = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$", re.ASCII)
+DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", re.ASCII)
+COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
+LOCAL_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
+)
+# Whole numbers past 2**53 lose digits in most JSON parsers, and numbers
+# with hundreds of digits are not answers anyone types.
+DIGITS_CAP = 15
+
+
+class AnswerError(ValueError):
+    """A guest's answer cannot be read; the argument is the guest message."""
+
+
+def read_text(raw: str, multiline: bool = False) -> str:
+    """Tidy typed text: trim the ends and use one kind of line break.
+
+    Browsers send textarea line breaks as CRLF (HTML's form encoding), and
+    a single-line input cannot hold a break at all, so one there was not
+    typed by a person and is folded into a space.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = text.replace("\n", " ")
+
+    return text.strip()
+
+
+def read_whole_number(text: str) -> int:
+    """Read "7", " 7 ", "+7" or "7.0" as 7; refuse anything else.
+
+    Raises AnswerError with an empty message; the caller words it, since
+    only the caller knows the range to mention.
+    """
+    if not WHOLE.match(text):
+        raise AnswerError("")
+
+    digits = text.split(".")[0]
+    if len(digits.lstrip("+-")) > DIGITS_CAP:
+        raise AnswerError("")
+
+    return int(digits)
+
+
+def read_number(text: str) -> int | float:
+    """Read a decimal number written with a point; whole ones become int.
+
+    Raises AnswerError carrying a hint about the decimal point when the
+    guest used a comma, else an empty message for the caller to word.
+    """
+    if COMMA_DECIMAL.match(text):
+        raise AnswerError("comma")
+    if not DECIMAL.match(text) or len(text) > 40:
+        raise AnswerError("")
+
+    try:
+        exact = Decimal(text)
+    except InvalidOperation as exc:
+        raise AnswerError("") from exc
+
+    value = float(exact)
+    if not math.isfinite(value):
+        raise AnswerError("")
+    if exact == exact.to_integral_value() and abs(exact) < 10**DIGITS_CAP:
+        return int(exact)
+
+    return value
+
+
+def show_number(value: int | float) -> str:
+    """Write a number so that reading it back gives the same number."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 10**DIGITS_CAP:
+        return str(int(value))
+
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def zone_named(name: str) -> tzinfo:
+    """Find a time zone by IANA name; UTC needs no tz database."""
+    if name in ("", "UTC", "Etc/UTC"):
+        return timezone.utc
+
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def read_local_date_time(text: str, zone: tzinfo) -> str:
+    """Turn a browser's local date and time into RFC 3339 with an offset.
+
+    A datetime-local input sends no offset; we read it in the campaign's
+    time zone (``ui.timezone``, UTC when unset). A value that already has
+    an offset, typed where the browser has no picker, keeps its instant.
+    """
+    if LOCAL_DATE_TIME.match(text):
+        try:
+            moment = datetime.fromisoformat(text.replace("t", "T").replace(" ", "T"))
+        except ValueError as exc:
+            raise AnswerError("") from exc
+        moment = moment.replace(tzinfo=zone)
+    else:
+        moment = parse_date_time(text)
+        if moment is None:
+            raise AnswerError("")
+        moment = moment.astimezone(zone)
+
+    return write_date_time(moment)
+
+
+def write_date_time(moment: datetime) -> str:
+    """Write an aware datetime as RFC 3339, with Z for UTC."""
+    text = moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def show_local_date_time(value: str, zone: tzinfo) -> str:
+    """Write a stored date-time as a datetime-local value in the campaign zone."""
+    moment = parse_date_time(value)
+    if moment is None:
+        return ""
+
+    local = moment.astimezone(zone).replace(tzinfo=None)
+    if local.second or local.microsecond:
+        return local.isoformat()
+
+    return local.isoformat(timespec="minutes")

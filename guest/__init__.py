@@ -1,0 +1,1 @@
+"""The guest-facing part of guestform: lookup, form, thank-you."""

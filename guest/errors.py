@@ -1,0 +1,120 @@
+"""Failures turned into plain pages for the guest and a line for the operator.
+
+Views let the client's exceptions rise; this is the one place that decides
+what a guest reads and what the person on call sees. No page shows a
+traceback, and no log line carries a guest's name, email or answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from anyroad.errors import ApiError, Forbidden, InvalidApiKey, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("We could not read that", "Go back and try again."),
+    404: ("Page not found", "Check the link in your email, or ask the venue for it."),
+    405: ("We could not read that", "Go back and try again."),
+    413: ("That was too much to send", "Shorten your answers and try again."),
+    429: (
+        "Too many tries",
+        "You have tried to find a booking too many times. Wait a few minutes "
+        "and try again.",
+    ),
+    500: ("Something went wrong", "Please try again in a few minutes."),
+}
+
+
+def render_error(status: int, title: str, message: str):
+    """Render the plain error page with the given status."""
+    page = render_template(
+        "guest/error.html",
+        title=title,
+        message=message,
+        campaign=getattr(g, "campaign", None),
+        embedded=getattr(g, "embedded", False),
+    )
+
+    return page, status
+
+
+def handle_upstream_unavailable(error: UpstreamUnavailable):
+    """Ask the guest to try again; the upstream is slow or down."""
+    log.warning(
+        "Upstream unavailable: %s",
+        error,
+        extra=_ids(status=error.status, outcome="upstream_unavailable"),
+    )
+
+    return render_error(
+        503,
+        "We cannot reach the booking system",
+        "This is on our side, not yours. Please try again in a few minutes.",
+    )
+
+
+def handle_refused(error: ApiError):
+    """Tell the guest the form is unavailable; the operator must act."""
+    log.error(
+        "Upstream refused guestform's key or address (%s); check "
+        "ANYROAD_API_KEY and the campaign's approved IPs.",
+        type(error).__name__,
+        extra=_ids(status=error.status, outcome="refused"),
+    )
+
+    return render_error(
+        503,
+        "This form is not available right now",
+        "Please try again later, or contact the venue.",
+    )
+
+
+def handle_api_error(error: ApiError):
+    """Treat any other upstream answer we did not expect as a failure."""
+    log.error(
+        "Unexpected upstream answer (%s)",
+        type(error).__name__,
+        extra=_ids(status=error.status, outcome="upstream_error"),
+    )
+
+    return render_error(503, *MESSAGES[500])
+
+
+def handle_http_error(error: HTTPException):
+    """Render werkzeug's HTTP errors as guest pages."""
+    status = error.code or 500
+    title, message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+
+    return render_error(status, title, message)
+
+
+def handle_unexpected(error: Exception):
+    """Log a surprise for the operator and show a calm page."""
+    log.exception("Unhandled error", extra=_ids(outcome="crash"))
+
+    return render_error(500, *MESSAGES[500])
+
+
+def _ids(**fields) -> dict:
+    campaign = getattr(g, "campaign", None)
+    return {
+        "campaign": campaign.slug if campaign else None,
+        "profile_id": getattr(g, "profile_id", None),
+        "step": request.endpoint,
+        **fields,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers, most specific first."""
+    app.register_error_handler(UpstreamUnavailable, handle_upstream_unavailable)
+    app.register_error_handler(InvalidApiKey, handle_refused)
+    app.register_error_handler(Forbidden, handle_refused)
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

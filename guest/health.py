@@ -1,0 +1,27 @@
+"""The health check that a load balancer or an operator polls."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer 200 when the outbox store answers, 503 when it does not.
+
+    The upstream is deliberately not checked: while it is down guestform
+    still accepts answers and keeps them, so it is healthy.
+    """
+    try:
+        current_app.extensions["outbox"].ping()
+    except Exception:  # any failure of the store means unhealthy
+        log.exception("Health check failed: the outbox store does not answer")
+        return jsonify(status="unavailable", outbox="down"), 503
+
+    return jsonify(status="ok", outbox="up")

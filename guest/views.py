@@ -1,0 +1,394 @@
+"""The guest flow: find the booking, answer the form, see the thank-you page.
+
+Every step after the lookup carries its state in a signed token inside the
+page (see ``guest.tokens``), so the flow works in an iframe with third-party
+cookies blocked. A GET never changes anything: mail scanners open links
+before guests do.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import date, datetime, timezone
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from werkzeug.exceptions import NotFound
+
+from anyroad.errors import ProfileNotFound
+from anyroad.models import Profile
+from guest.limits import booking_key, limiter, per_booking_limit, per_ip_limit
+from guest.lookup import LookupForm
+from guest.security import allow_framing_by, frame_origins_of
+from guest.tokens import FormState, TokenInvalid, TokenTooOld, new_submission_key
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("guest", __name__)
+
+STATE_FIELD = "__state"
+LOOKUP_FIELD = "__lookup"
+HONEYPOT_FIELD = "homepage_url"
+RESERVED_FIELDS = frozenset({STATE_FIELD, LOOKUP_FIELD, HONEYPOT_FIELD})
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+NO_MATCH = (
+    "We could not find a booking with those details. Check them against "
+    "your confirmation email and try again."
+)
+NOT_FOR_BOOKING = (
+    "We found your booking, but this form is for another experience. "
+    "Use the link from the email about your own visit."
+)
+
+
+@bp.url_value_preprocessor
+def load_campaign(endpoint: str | None, values: dict | None) -> None:
+    """Find the campaign named in the URL, or answer 404."""
+    slug = (values or {}).get("slug")
+    if slug is None:
+        return
+
+    campaign = current_app.extensions["campaigns"].get(slug)
+    if campaign is None:
+        raise NotFound()
+
+    g.campaign = campaign
+    g.generated = current_app.extensions["forms"][slug]
+    g.embedded = request.values.get("embed") == "1"
+    allow_framing_by(frame_origins_of(campaign))
+
+
+@bp.get("/")
+def index():
+    """List the campaigns, each with a link to its form."""
+    campaigns = current_app.extensions["campaigns"].values()
+
+    return render_template("guest/index.html", campaigns=campaigns)
+
+
+@bp.get("/embed.js")
+def embed_script():
+    """Serve the script that venues paste to embed a form."""
+    return send_from_directory(
+        current_app.static_folder, "js/embed.js", mimetype="text/javascript",
+        max_age=300,
+    )
+
+
+@bp.get("/f/<slug>")
+def show_lookup(slug: str):
+    """Show the lookup step, filled in from an email link's query."""
+    requested = request.args.get("source") or ("iframe" if g.embedded else None)
+    source = g.campaign.source_for(requested)
+    prefill = {
+        name: request.args.get(name, "")[:100]
+        for name in ("booking_id", "last_name", "experience_date")
+    }
+    form = LookupForm(data=prefill)
+
+    return render_lookup(form, source)
+
+
+@bp.post("/f/<slug>")
+@limiter.limit(per_ip_limit, methods=["POST"])
+@limiter.limit(per_booking_limit, key_func=booking_key, methods=["POST"])
+def find_booking(slug: str):
+    """Search for the booking and show its form, or say it was not found."""
+    started = time.perf_counter()
+    form = LookupForm(request.form)
+    lookup = current_app.extensions["signer"].read_lookup(
+        request.form.get(LOOKUP_FIELD, ""), slug
+    )
+    if lookup is None:
+        source = g.campaign.source_for("iframe" if g.embedded else None)
+        return render_lookup(
+            form, source, notice="This page was open too long. Please try again."
+        )
+
+    g.embedded = bool(lookup.get("e"))
+    source = lookup.get("s") or "web"
+    if is_bot_post():
+        return render_lookup(form, source, notice=NO_MATCH)
+
+    if not form.validate():
+        return render_lookup(form, source)
+
+    profiles = current_app.extensions["profile_client"].search(
+        booking_id=int(form.booking_id.data),
+        last_name=form.last_name.data,
+        experience_date=form.experience_date.data,
+    )
+    profile, outcome = choose_profile(profiles)
+    log_step("lookup", outcome, started, profile)
+    if profile is None:
+        notice = NOT_FOR_BOOKING if outcome == "other_experience" else NO_MATCH
+        return render_lookup(form, source, notice=notice)
+
+    state = state_for(profile, source)
+    answers = g.generated.make_form(data_set=profile.data_set)
+
+    return render_form_page(state, answers, first_name=profile.booking.first_name)
+
+
+@bp.post("/f/<slug>/answers")
+def submit_answers(slug: str):
+    """Validate the answers, keep them in the outbox, then deliver them."""
+    started = time.perf_counter()
+    signer = current_app.extensions["signer"]
+    try:
+        state, expired = signer.read_state(request.form.get(STATE_FIELD, ""), slug)
+    except TokenTooOld:
+        return render_lookup(
+            LookupForm(),
+            g.campaign.source_for("iframe" if g.embedded else None),
+            notice="This page was open too long. Find your booking again.",
+        )
+    except TokenInvalid:
+        log_step("submit", "bad_token", started)
+        return render_lookup(
+            LookupForm(),
+            g.campaign.source_for("iframe" if g.embedded else None),
+            notice="We could not read that page. Find your booking again.",
+            status=400,
+        )
+
+    g.profile_id = state.profile_id
+    g.embedded = state.embedded
+    if is_bot_post():
+        return redirect_to_thanks(slug)
+
+    answers = g.generated.make_form(formdata=request.form)
+    if expired:
+        log_step("submit", "token_renewed", started)
+        return render_form_page(
+            state,
+            answers,
+            notice="This page was open for a while. Check your answers and "
+            "send them again.",
+        )
+
+    data_set = g.generated.validate(answers)
+    if data_set is None:
+        log_step("submit", "invalid", started)
+        return render_form_page(state, answers)
+
+    outcome = deliver_answers(state, data_set)
+    log_step("submit", outcome, started)
+
+    return redirect_to_thanks(slug)
+
+
+@bp.get("/f/<slug>/thanks")
+def thank_you(slug: str):
+    """Thank the guest; their answers are safe with us."""
+    return render_template(
+        "guest/thanks.html", campaign=g.campaign, embedded=g.embedded
+    )
+
+
+@bp.get("/f/<slug>/theme.css")
+def theme_stylesheet(slug: str):
+    """Serve the campaign's colours as CSS custom properties."""
+    css = render_theme(g.campaign.ui.get("theme", {}))
+
+    return current_app.response_class(
+        css, mimetype="text/css", headers={"Cache-Control": "max-age=300"}
+    )
+
+
+@bp.get("/f/<slug>/link/<token>")
+def open_deep_link(slug: str, token: str):
+    """Open one profile's form from a signed link, without a lookup."""
+    started = time.perf_counter()
+    days = current_app.config["DEEP_LINK_DAYS"]
+    fallback_source = g.campaign.source_for("iframe" if g.embedded else None)
+    try:
+        payload = current_app.extensions["signer"].read_deep_link(
+            token, slug, max_age=days * 86400
+        )
+    except TokenTooOld:
+        log_step("deep_link", "expired", started)
+        return render_lookup(
+            LookupForm(),
+            fallback_source,
+            notice="This link has expired. Find your booking below instead.",
+        )
+    except TokenInvalid:
+        log_step("deep_link", "invalid", started)
+        return render_lookup(
+            LookupForm(),
+            fallback_source,
+            notice="This link is not valid. Find your booking below instead.",
+        )
+
+    g.profile_id = payload["p"]
+    try:
+        profile = current_app.extensions["profile_client"].get(payload["p"])
+    except ProfileNotFound:
+        log_step("deep_link", "no_profile", started)
+        return render_lookup(LookupForm(), fallback_source, notice=NO_MATCH)
+
+    profile, outcome = choose_profile([profile])
+    log_step("deep_link", outcome, started, profile)
+    if profile is None:
+        return render_lookup(LookupForm(), fallback_source, notice=NOT_FOR_BOOKING)
+
+    source = g.campaign.source_for(payload.get("s") or fallback_source)
+    state = state_for(profile, source)
+    answers = g.generated.make_form(data_set=profile.data_set)
+
+    return render_form_page(state, answers, first_name=profile.booking.first_name)
+
+
+def render_theme(theme: dict) -> str:
+    """Turn a campaign's colour hints into CSS, keeping only hex colours.
+
+    Anything else is dropped, so a campaign file cannot inject CSS.
+    """
+    names = {"accent": "--accent", "accent_text": "--accent-text",
+             "text": "--text", "background": "--background"}
+    lines = [
+        f"  {prop}: {theme[key]};"
+        for key, prop in names.items()
+        if isinstance(theme.get(key), str) and HEX_COLOUR.match(theme[key])
+    ]
+
+    return ":root {\n" + "\n".join(lines) + "\n}\n"
+
+
+def choose_profile(profiles: list[Profile]) -> tuple[Profile | None, str]:
+    """Pick the profile this campaign serves from the search results."""
+    if not profiles:
+        return None, "no_match"
+
+    for profile in profiles:
+        if g.campaign.serves(profile.experience.name):
+            return profile, "found"
+
+    return None, "other_experience"
+
+
+def state_for(profile: Profile, source: str) -> FormState:
+    """Start a new form instance for a profile."""
+    g.profile_id = profile.id
+    experience = profile.experience
+
+    return FormState(
+        campaign=g.campaign.slug,
+        profile_id=profile.id,
+        source=source,
+        submission_key=new_submission_key(),
+        experience_name=experience.name or "",
+        experience_date=experience.date.isoformat() if experience.date else "",
+        experience_time=experience.time or "",
+        embedded=g.embedded,
+    )
+
+
+def deliver_answers(state: FormState, data_set: dict) -> str:
+    """Keep the answers in the outbox, then try to deliver them at once.
+
+    The body, with its capture time, is fixed here: a retry later sends the
+    very same bytes, so the upstream never sees two versions of one answer.
+    """
+    body = {
+        "data_set": data_set,
+        "referrer_medium": state.source,
+        "captured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    outbox = current_app.extensions["outbox"]
+    submission, created = outbox.accept(
+        state.submission_key, state.campaign, state.profile_id, body
+    )
+
+    outcome = outbox.deliver(submission.id, current_app.extensions["profile_client"])
+
+    return outcome if created else f"replayed_{outcome}"
+
+
+def is_bot_post() -> bool:
+    """Tell whether the hidden honeypot field was filled in."""
+    if not request.form.get(HONEYPOT_FIELD):
+        return False
+
+    log.info(
+        "Dropped a post that filled the honeypot field",
+        extra={"step": request.endpoint, "campaign": g.campaign.slug,
+               "outcome": "honeypot"},
+    )
+
+    return True
+
+
+def render_lookup(form: LookupForm, source: str, notice: str = "", status=200):
+    """Render the lookup step with a fresh lookup token."""
+    token = current_app.extensions["signer"].sign_lookup(
+        g.campaign.slug, source, g.embedded
+    )
+    page = render_template(
+        "guest/lookup.html",
+        campaign=g.campaign,
+        form=form,
+        lookup_token=token,
+        notice=notice,
+        embedded=g.embedded,
+        has_errors=bool(form.errors),
+    )
+
+    return page, status
+
+
+def render_form_page(state: FormState, answers, first_name=None, notice=""):
+    """Render the generated form under a freshly signed state token."""
+    token = current_app.extensions["signer"].sign_state(state)
+    experience_day = (
+        date.fromisoformat(state.experience_date) if state.experience_date else None
+    )
+
+    return render_template(
+        "guest/form.html",
+        campaign=g.campaign,
+        form=answers,
+        state_token=token,
+        first_name=first_name,
+        experience_name=state.experience_name,
+        experience_day=experience_day,
+        experience_time=state.experience_time,
+        notice=notice,
+        embedded=state.embedded,
+        has_errors=bool(getattr(answers, "error_summary", None)),
+    )
+
+
+def redirect_to_thanks(slug: str):
+    """Send the browser to the thank-you page (post, redirect, get)."""
+    embed = "1" if g.embedded else None
+
+    return redirect(url_for(".thank_you", slug=slug, embed=embed), code=303)
+
+
+def log_step(step: str, outcome: str, started: float, profile=None) -> None:
+    """Write the one log line of a step: ids, outcome and duration."""
+    log.info(
+        "%s %s",
+        step,
+        outcome,
+        extra={
+            "step": step,
+            "campaign": g.campaign.slug,
+            "profile_id": profile.id if profile else getattr(g, "profile_id", None),
+            "outcome": outcome,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )

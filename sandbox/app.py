@@ -1,0 +1,165 @@
+"""The sandbox's application factory, database preparation and seed command.
+
+The sandbox runs three ways: alone (``python -m sandbox``), in a thread
+beside the app or a test (``sandbox.server.start_sandbox``), or under the
+flask CLI. All three build the app here, so configuration is read in one
+place and the database is ready before the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, Response, jsonify
+from flask.cli import with_appcontext
+from werkzeug.exceptions import HTTPException
+
+from forms.campaign import load_campaigns
+from sandbox import api, control, demo, store
+from sandbox.faults import FaultInjector, Stats, read_plan
+from sandbox.problems import ConnectionDropper
+from sandbox.state import SandboxState, close_db, current_state
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/external/api/v1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+HTTP_MESSAGES = {
+    400: "Bad request.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+}
+
+
+def create_sandbox_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a sandbox app.
+
+    Defaults come from the environment (``SANDBOX_DATABASE``,
+    ``CAMPAIGNS_DIR``, ``SANDBOX_SEED``, ``SANDBOX_FAULTS``); ``config``
+    overrides them. Raises ValueError for an unusable value, naming it.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SANDBOX_DATABASE=os.environ.get(
+            "SANDBOX_DATABASE", os.path.join(app.instance_path, "sandbox.sqlite3")
+        ),
+        CAMPAIGNS_DIR=os.environ.get("CAMPAIGNS_DIR", str(REPO_ROOT / "campaigns")),
+        SANDBOX_SEED=read_flag("SANDBOX_SEED", os.environ.get("SANDBOX_SEED", "1")),
+        SANDBOX_FAULTS=os.environ.get("SANDBOX_FAULTS"),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    if config:
+        app.config.update(config)
+
+    state = SandboxState(
+        database=str(app.config["SANDBOX_DATABASE"]),
+        campaigns=load_campaigns(app.config["CAMPAIGNS_DIR"]),
+        faults=FaultInjector(read_plan(app.config["SANDBOX_FAULTS"])),
+        stats=Stats(),
+    )
+    app.extensions["sandbox"] = state
+    prepare_database(state, seed=read_flag("SANDBOX_SEED", app.config["SANDBOX_SEED"]))
+
+    app.register_blueprint(api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(control.bp, url_prefix="/_sandbox")
+    app.register_error_handler(HTTPException, answer_http_error)
+    app.register_error_handler(Exception, answer_unexpected_error)
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(seed_command)
+    app.wsgi_app = ConnectionDropper(app.wsgi_app)  # type: ignore[method-assign]
+
+    return app
+
+
+def prepare_database(state: SandboxState, seed: bool) -> None:
+    """Create the tables, and load the demo data into an empty database.
+
+    The emptiness check and the seeding share one write transaction, so two
+    processes starting on one file cannot both seed it.
+    """
+    folder = os.path.dirname(os.path.abspath(state.database))
+    os.makedirs(folder, exist_ok=True)
+
+    connection = store.connect(state.database)
+    try:
+        store.create_schema(connection)
+        if seed:
+            seed_if_empty(connection, state)
+    finally:
+        connection.close()
+
+
+def seed_if_empty(connection: Any, state: SandboxState) -> bool:
+    """Load the demo data unless some account exists; tell whether it did."""
+    with store.transaction(connection):
+        if not store.is_empty(connection):
+            return False
+
+        demo.seed_demo(connection, state.campaigns)
+
+    logger.info("Sandbox database seeded with demo data.")
+    return True
+
+
+def read_flag(name: str, value: Any) -> bool:
+    """Read a yes/no setting given as a bool or as text such as "1" or "off"."""
+    if isinstance(value, bool):
+        return value
+
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+
+    raise ValueError(f"{name}={value!r} is not a yes/no value; set it to 1 or 0.")
+
+
+def answer_http_error(error: HTTPException) -> Response:
+    """Answer routing and protocol errors in the API's error style."""
+    status = error.code or 500
+    response = jsonify({"error": HTTP_MESSAGES.get(status, f"{error.name}.")})
+    response.status_code = status
+    return response
+
+
+def answer_unexpected_error(error: Exception) -> Response:
+    """Log a bug and answer 500 in the API's error style."""
+    if isinstance(error, HTTPException):
+        return answer_http_error(error)
+
+    logger.exception("Unexpected error in the sandbox.")
+    response = jsonify({"error": "Internal server error."})
+    response.status_code = 500
+    return response
+
+
+def seed_database(state: SandboxState, reset: bool = False) -> bool:
+    """Seed the database, first dropping every table if asked; tell if it did."""
+    connection = store.connect(state.database)
+    try:
+        if reset:
+            store.drop_schema(connection)
+            store.create_schema(connection)
+        return seed_if_empty(connection, state)
+    finally:
+        connection.close()
+
+
+@click.command("seed")
+@click.option("--reset", is_flag=True, help="Drop every table and seed again.")
+@with_appcontext
+def seed_command(reset: bool) -> None:
+    """Load the demo data into the sandbox database."""
+    state = current_state()
+    if seed_database(state, reset):
+        click.echo(f"Seeded {state.database} with the demo data.")
+    else:
+        click.echo(f"{state.database} already holds data; use --reset to replace it.")

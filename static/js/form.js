@@ -1,0 +1,161 @@
+/*
+ * Progressive enhancement for generated forms (templates/forms/fields.html).
+ *
+ * Everything works without this file: lists come with blank rows to fill,
+ * and dependent questions are always shown. With it, lists get "Add" and
+ * "Remove" buttons, and a question that only matters once another is
+ * answered stays hidden (and is not sent) until then. No inline script is
+ * needed, so the page can keep a strict Content-Security-Policy.
+ */
+(function () {
+  "use strict";
+
+  var PLACEHOLDER = "__index__";
+  var RENAMED = ["id", "name", "for", "aria-describedby", "data-depends-on"];
+
+  function isAnswered(element) {
+    var controls = element.matches("input, select, textarea")
+      ? [element]
+      : Array.prototype.slice.call(element.querySelectorAll("input, select, textarea"));
+    return controls.some(function (control) {
+      if (control.disabled) {
+        return false;
+      }
+      if (control.type === "checkbox" || control.type === "radio") {
+        return control.checked;
+      }
+      return control.value.trim() !== "";
+    });
+  }
+
+  function rowIndex(row, listId) {
+    var named = row.querySelector("[id^='" + listId + "-']");
+    var match = named && named.id.slice(listId.length + 1).match(/^(\d+)/);
+    return match ? parseInt(match[1], 10) : -1;
+  }
+
+  function rename(root, from, to) {
+    Array.prototype.forEach.call(root.querySelectorAll("*"), function (element) {
+      RENAMED.forEach(function (attribute) {
+        var value = element.getAttribute(attribute);
+        if (value && value.indexOf(from) !== -1) {
+          element.setAttribute(attribute, value.split(from).join(to));
+        }
+      });
+      if (element.tagName === "TEMPLATE") {
+        rename(element.content, from, to);
+      }
+    });
+  }
+
+  function setUpRows(fieldset) {
+    var list = fieldset.querySelector("[data-row-list]");
+    var template = fieldset.querySelector("template[data-row-template]");
+    if (!list || !template || fieldset.hasAttribute("data-rows-ready")) {
+      return;
+    }
+    fieldset.setAttribute("data-rows-ready", "");
+    var listId = fieldset.id;
+    var limit = parseInt(fieldset.getAttribute("data-max-rows") || "0", 10);
+    var noun = fieldset.querySelector("legend").textContent.replace("(optional)", "").trim();
+
+    var add = document.createElement("button");
+    add.type = "button";
+    add.className = "button secondary row-add";
+    add.textContent = "Add another";
+    add.setAttribute("aria-label", "Add another to " + noun);
+    list.parentNode.insertBefore(add, template);
+
+    function rows() {
+      return Array.prototype.filter.call(list.children, function (child) {
+        return child.hasAttribute("data-row");
+      });
+    }
+
+    function refresh() {
+      rows().forEach(function (row, position) {
+        var number = row.querySelector("[data-row-number]");
+        if (number) {
+          number.textContent = String(position + 1);
+        }
+      });
+      add.disabled = limit > 0 && rows().length >= limit;
+    }
+
+    function addRemoveButton(row) {
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button secondary row-remove";
+      remove.textContent = "Remove";
+      remove.addEventListener("click", function () {
+        row.parentNode.removeChild(row);
+        refresh();
+        add.focus();
+        updateDependents();
+      });
+      row.appendChild(remove);
+    }
+
+    // Keep one blank row to type into; the rest were only for browsers
+    // without scripts.
+    var blank = rows().filter(function (row) { return !isAnswered(row); });
+    blank.slice(1).forEach(function (row) { row.parentNode.removeChild(row); });
+    rows().forEach(addRemoveButton);
+
+    add.addEventListener("click", function () {
+      var next = rows().reduce(function (highest, row) {
+        return Math.max(highest, rowIndex(row, listId));
+      }, -1) + 1;
+      var copy = template.content.cloneNode(true);
+      rename(copy, listId + "-" + PLACEHOLDER, listId + "-" + next);
+      var row = copy.querySelector("[data-row]");
+      list.appendChild(copy);
+      addRemoveButton(row);
+      Array.prototype.forEach.call(row.querySelectorAll("[data-rows]"), setUpRows);
+      refresh();
+      updateDependents();
+      var first = row.querySelector("input, select, textarea");
+      if (first) {
+        first.focus();
+      }
+    });
+
+    refresh();
+  }
+
+  function updateDependents() {
+    var dependents = document.querySelectorAll("[data-depends-on]");
+    Array.prototype.forEach.call(dependents, function (wrapper) {
+      var shown = wrapper.getAttribute("data-depends-on").split(" ").some(function (id) {
+        var controller = document.getElementById(id);
+        return controller !== null && isAnswered(controller);
+      });
+      wrapper.hidden = !shown;
+      // Hidden questions are disabled so that a stale answer is not sent;
+      // only controls this script disabled are enabled again.
+      var controls = wrapper.querySelectorAll("input, select, textarea");
+      Array.prototype.forEach.call(controls, function (control) {
+        if (!shown && !control.disabled) {
+          control.disabled = true;
+          control.setAttribute("data-disabled-by-form", "");
+        } else if (shown && control.hasAttribute("data-disabled-by-form")) {
+          control.disabled = false;
+          control.removeAttribute("data-disabled-by-form");
+        }
+      });
+    });
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-rows]"), setUpRows);
+    updateDependents();
+    document.addEventListener("input", updateDependents);
+    document.addEventListener("change", updateDependents);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,481 @@
+import logging
+import threading
+
+import pytest
+import sqlalchemy
+from cryptography.fernet import Fernet
+
+from anyroad.client import encode_body
+from anyroad.errors import (
+    ApiError,
+    DataRejected,
+    Forbidden,
+    InvalidApiKey,
+    ProfileNotFound,
+    UpstreamUnavailable,
+)
+from delivery.schema import submissions
+
+from delivery_fakes import KEY, FakeClient
+
+ANSWER = "Sings sea shanties at breakfast"
+PROFILE = "56c934fa-03c2-46f4-b7f9-6d44bafdd5a2"
+
+
+def body_for(answer=ANSWER, captured_at="2024-05-01T12:00:00Z"):
+    return {
+        "captured_at": captured_at,
+        "data_set": {"hobby": answer, "guests": 2},
+        "referrer_medium": "web",
+    }
+
+
+def accept(outbox, key="form-1", profile_id=PROFILE, body=None):
+    return outbox.accept(key, "monster-mash", profile_id, body or body_for())
+
+
+def raw_row(outbox, submission_id):
+    with outbox.engine.connect() as conn:
+        return conn.execute(
+            sqlalchemy.select(submissions).where(submissions.c.id == submission_id)
+        ).one()
+
+
+class TestAccept:
+    def test_accept_stores_a_pending_submission(self, outbox):
+        submission, created = accept(outbox)
+
+        assert created
+        assert submission.state == "pending"
+        assert submission.attempts == 0
+        assert submission.has_body
+        assert (submission.campaign, submission.profile_id) == ("monster-mash", PROFILE)
+
+    def test_second_accept_with_same_key_returns_first_row_unchanged(self, outbox):
+        first, _ = accept(outbox)
+        again, created = accept(outbox, body=body_for(answer="A changed answer"))
+
+        assert not created
+        assert again.id == first.id
+        assert outbox.counts()["pending"] == 1
+
+    def test_different_keys_make_different_rows(self, outbox):
+        first, _ = accept(outbox, key="form-1")
+        second, created = accept(outbox, key="form-2")
+
+        assert created
+        assert second.id != first.id
+
+    def test_accept_without_a_key_is_refused(self, outbox):
+        with pytest.raises(ValueError, match="idempotency key"):
+            accept(outbox, key="")
+
+    def test_concurrent_accepts_with_one_key_store_one_row(self, outbox):
+        results = []
+        barrier = threading.Barrier(4)
+
+        def submit():
+            barrier.wait()
+            results.append(accept(outbox, key="double-click"))
+
+        threads = [threading.Thread(target=submit) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert len({submission.id for submission, _ in results}) == 1
+        assert [created for _, created in results].count(True) == 1
+
+
+class TestEncryptionAtRest:
+    def test_stored_body_holds_no_plaintext_answer(self, outbox):
+        submission, _ = accept(outbox)
+
+        row = raw_row(outbox, submission.id)
+
+        assert ANSWER.encode() not in row.body
+        assert b"hobby" not in row.body
+        assert Fernet(KEY.encode()).decrypt(row.body) == encode_body(body_for())
+
+    def test_idempotency_key_is_stored_only_as_a_digest(self, outbox):
+        submission, _ = accept(outbox, key="secret-form-instance-key")
+
+        row = raw_row(outbox, submission.id)
+
+        assert "secret-form-instance-key" not in str(tuple(row))
+
+    def test_body_sealed_under_an_unknown_key_fails_with_a_reason(
+        self, make_outbox, client
+    ):
+        writer = make_outbox(key=Fernet.generate_key().decode())
+        submission, _ = accept(writer)
+
+        outcome = make_outbox().deliver(submission.id, client)
+
+        assert outcome == "failed"
+        assert client.sent == []
+        assert "OUTBOX_KEY" in writer.get(submission.id).last_error
+
+    def test_rotate_key_reseals_bodies_under_the_new_first_key(
+        self, make_outbox, client
+    ):
+        old_key = KEY
+        new_key = Fernet.generate_key().decode()
+        submission, _ = accept(make_outbox(key=old_key))
+
+        rotated = make_outbox(key=f"{new_key},{old_key}").rotate_key()
+
+        assert rotated == 1
+        assert make_outbox(key=new_key).deliver(submission.id, client) == "delivered"
+        assert client.sent == [(PROFILE, encode_body(body_for()))]
+
+
+class TestDeliver:
+    def test_delivery_sends_the_stored_bytes_and_drops_the_body(self, outbox, client):
+        submission, _ = accept(outbox)
+
+        outcome = outbox.deliver(submission.id, client)
+
+        assert outcome == "delivered"
+        assert client.sent == [(PROFILE, encode_body(body_for()))]
+        stored = outbox.get(submission.id)
+        assert stored.state == "delivered"
+        assert stored.delivered_at is not None
+        assert not stored.has_body
+        assert raw_row(outbox, submission.id).body is None
+
+    def test_delivered_submission_is_never_sent_again(self, outbox, client):
+        submission, _ = accept(outbox)
+        outbox.deliver(submission.id, client)
+
+        assert outbox.deliver(submission.id, client) == "delivered"
+        assert outbox.run_worker(lambda: client, once=True) == 0
+        assert len(client.sent) == 1
+
+    def test_double_click_after_delivery_sends_once(self, outbox, client):
+        first, _ = accept(outbox)
+        outbox.deliver(first.id, client)
+
+        again, created = accept(outbox)
+        outbox.deliver(again.id, client)
+
+        assert not created
+        assert len(client.sent) == 1
+
+    def test_store_failure_during_delivery_leaves_it_to_the_worker(
+        self, outbox, client, monkeypatch
+    ):
+        submission, _ = accept(outbox)
+
+        def broken(condition):
+            raise sqlalchemy.exc.OperationalError("UPDATE", {}, Exception("gone"))
+
+        monkeypatch.setattr(outbox, "_claim", broken)
+
+        assert outbox.deliver(submission.id, client) == "pending"
+        assert client.sent == []
+
+    def test_deliver_of_an_unknown_id_raises(self, outbox, client):
+        with pytest.raises(LookupError, match="No outbox submission has id 999"):
+            outbox.deliver(999, client)
+
+
+class TestRetryAfterUnavailable:
+    def test_unavailable_upstream_keeps_submission_pending_with_backoff(
+        self, outbox, clock
+    ):
+        client = FakeClient(UpstreamUnavailable("timed out"))
+        submission, _ = accept(outbox)
+
+        outcome = outbox.deliver(submission.id, client)
+
+        stored = outbox.get(submission.id)
+        assert outcome == "pending"
+        assert stored.attempts == 1
+        assert stored.has_body
+        assert stored.last_error == "UpstreamUnavailable"
+        # base 10 s, jitter fixed at 0.5: 10 * (0.5 + 0.25)
+        assert (stored.next_attempt_at - clock()).total_seconds() == 7.5
+        assert not stored.is_claimed
+
+    def test_worker_waits_for_the_backoff_then_resends_identical_bytes(
+        self, outbox, clock
+    ):
+        client = FakeClient(UpstreamUnavailable("connection reset"))
+        submission, _ = accept(outbox)
+        outbox.deliver(submission.id, client)
+
+        assert outbox.run_worker(lambda: client, once=True) == 0
+        clock.advance(8)
+        assert outbox.run_worker(lambda: client, once=True) == 1
+
+        assert outbox.get(submission.id).state == "delivered"
+        first, second = client.sent_to(PROFILE)
+        assert first == second == encode_body(body_for())
+
+    @pytest.mark.parametrize("status", [408, 429, 500, 503])
+    def test_bare_api_errors_that_mean_later_are_retried(self, outbox, status):
+        client = FakeClient(ApiError("busy", status=status))
+        submission, _ = accept(outbox)
+
+        assert outbox.deliver(submission.id, client) == "pending"
+
+    def test_unexpected_exception_keeps_the_submission_for_a_retry(self, outbox):
+        client = FakeClient(RuntimeError("a bug in the transport"))
+        submission, _ = accept(outbox)
+
+        assert outbox.deliver(submission.id, client) == "pending"
+        assert outbox.get(submission.id).last_error == "RuntimeError"
+
+    def test_after_the_last_allowed_attempt_the_submission_fails(
+        self, outbox, clock, policy
+    ):
+        client = FakeClient(*[UpstreamUnavailable("down")] * policy.max_attempts)
+        submission, _ = accept(outbox)
+
+        outbox.deliver(submission.id, client)
+        for _ in range(policy.max_attempts - 1):
+            clock.advance(policy.cap)
+            outbox.run_worker(lambda: client, once=True)
+
+        stored = outbox.get(submission.id)
+        assert stored.state == "failed"
+        assert stored.last_error == "gave up after 4 attempts: UpstreamUnavailable"
+        assert stored.has_body
+        assert [s.id for s in outbox.failed()] == [submission.id]
+
+
+class TestPermanentFailures:
+    @pytest.mark.parametrize(
+        ("error", "reason"),
+        [
+            (InvalidApiKey("Invalid API key.", status=401), "InvalidApiKey (HTTP 401)"),
+            (Forbidden("Forbidden.", status=403), "Forbidden (HTTP 403)"),
+            (ProfileNotFound("nope", status=404), "ProfileNotFound (HTTP 404)"),
+            (
+                DataRejected(
+                    "The patch request was answered with status 422.",
+                    status=422,
+                    reasons=[
+                        {
+                            "pointer": "/data_set/hobby",
+                            "keyword": "maxLength",
+                            "message": f"{ANSWER!r} is too long",
+                        },
+                        f"{ANSWER} is too long",
+                    ],
+                ),
+                "DataRejected (HTTP 422) at /data_set/hobby (maxLength), ?",
+            ),
+            (ApiError("conflict", status=409), "ApiError (HTTP 409)"),
+        ],
+    )
+    def test_rejection_is_kept_as_failed_and_never_retried(
+        self, outbox, clock, error, reason
+    ):
+        client = FakeClient(error)
+        submission, _ = accept(outbox)
+
+        outcome = outbox.deliver(submission.id, client)
+        clock.advance(86400)
+        resent = outbox.run_worker(lambda: client, once=True)
+
+        stored = outbox.get(submission.id)
+        assert outcome == "failed"
+        assert resent == 0
+        assert len(client.sent) == 1
+        assert stored.last_error == reason
+        assert stored.has_body
+        assert stored.failed_at is not None
+
+    def test_operator_retry_requeues_a_failed_submission(self, outbox):
+        client = FakeClient(InvalidApiKey("Invalid API key.", status=401))
+        submission, _ = accept(outbox)
+        outbox.deliver(submission.id, client)
+
+        queued = outbox.retry(submission.id)
+        sent = outbox.run_worker(lambda: client, once=True)
+
+        assert queued.state == "pending"
+        assert queued.attempts == 0
+        assert sent == 1
+        assert outbox.get(submission.id).state == "delivered"
+        assert len(set(client.sent_to(PROFILE))) == 1
+
+    def test_retry_of_a_submission_that_is_not_failed_is_refused(self, outbox):
+        submission, _ = accept(outbox)
+
+        with pytest.raises(ValueError, match="is pending, not failed"):
+            outbox.retry(submission.id)
+
+    def test_retry_of_an_unknown_id_is_refused(self, outbox):
+        with pytest.raises(LookupError):
+            outbox.retry(42)
+
+    def test_retry_all_failed_requeues_only_failed_ones(self, outbox):
+        client = FakeClient(Forbidden("no", status=403), Forbidden("no", status=403))
+        ids = [accept(outbox, key=f"form-{n}")[0].id for n in range(3)]
+        outbox.deliver(ids[0], client)
+        outbox.deliver(ids[1], client)
+
+        queued = outbox.retry_all_failed()
+
+        assert sorted(s.id for s in queued) == ids[:2]
+        assert outbox.counts() == {"pending": 3, "delivered": 0, "failed": 0}
+
+
+class TestClaims:
+    def test_row_claimed_by_another_worker_is_not_sent(self, make_outbox, client):
+        holder, other = make_outbox(), make_outbox()
+        submission, _ = accept(holder)
+        claim, _ = holder._claim(submissions.c.id == submission.id)
+
+        outcome = other.deliver(submission.id, client)
+
+        assert claim is not None
+        assert outcome == "pending"
+        assert client.sent == []
+        assert other.get(submission.id).is_claimed
+
+    def test_expired_lease_lets_a_new_worker_resend_identical_bytes(
+        self, outbox, clock, client
+    ):
+        submission, _ = accept(outbox)
+        # A worker claimed the row and was killed before it could finish.
+        dead, _ = outbox._claim(submissions.c.id == submission.id)
+        clock.advance(outbox.lease.total_seconds() + 1)
+
+        sent = outbox.run_worker(lambda: client, once=True)
+
+        assert dead is not None
+        assert sent == 1
+        assert client.sent == [(PROFILE, encode_body(body_for()))]
+        assert outbox.get(submission.id).attempts == 2
+
+    def test_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(
+        self, outbox, clock, client
+    ):
+        submission, _ = accept(outbox)
+        slow, _ = outbox._claim(submissions.c.id == submission.id)
+        clock.advance(outbox.lease.total_seconds() + 1)
+        fresh, _ = outbox._claim(submissions.c.id == submission.id)
+
+        outbox._send(slow, FakeClient(ProfileNotFound("gone", status=404)))
+
+        stored = outbox.get(submission.id)
+        assert fresh is not None
+        assert stored.state == "pending"
+        assert stored.is_claimed
+
+    def test_threads_delivering_the_same_row_send_it_once(self, outbox):
+        client = FakeClient(delay=0.05)
+        submission, _ = accept(outbox)
+        barrier = threading.Barrier(6)
+        outcomes = []
+
+        def deliver():
+            barrier.wait()
+            outcomes.append(outbox.deliver(submission.id, client))
+
+        threads = [threading.Thread(target=deliver) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert len(client.sent) == 1
+        assert "delivered" in outcomes
+
+    def test_concurrent_workers_send_each_row_once(self, make_outbox):
+        client = FakeClient(delay=0.002)
+        writer = make_outbox()
+        profiles = [f"profile-{n}" for n in range(40)]
+        for n, profile_id in enumerate(profiles):
+            accept(writer, key=f"form-{n}", profile_id=profile_id)
+        workers = [make_outbox() for _ in range(4)]
+        barrier = threading.Barrier(len(workers) + 1)
+
+        def work(outbox):
+            barrier.wait()
+            outbox.run_worker(lambda: client, once=True)
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        # The request path delivers too, racing the workers.
+        barrier.wait()
+        for n in range(0, 40, 3):
+            writer.deliver(n + 1, client)
+        for thread in threads:
+            thread.join()
+
+        assert sorted(profile_id for profile_id, _ in client.sent) == sorted(profiles)
+        assert writer.counts()["delivered"] == 40
+
+
+class TestPurge:
+    def test_purge_deletes_rows_past_retention_but_never_pending_ones(
+        self, outbox, clock, client
+    ):
+        delivered, _ = accept(outbox, key="delivered")
+        outbox.deliver(delivered.id, client)
+        failed, _ = accept(outbox, key="failed")
+        outbox.deliver(failed.id, FakeClient(Forbidden("no", status=403)))
+        pending, _ = accept(outbox, key="pending")
+
+        clock.advance(8 * 86400)
+        after_a_week = outbox.purge()
+        clock.advance(30 * 86400)
+        after_a_month = outbox.purge()
+
+        assert after_a_week == 1
+        assert outbox.get(delivered.id) is None
+        assert after_a_month == 1
+        assert outbox.get(failed.id) is None
+        assert outbox.get(pending.id).state == "pending"
+
+    def test_purge_keeps_recent_rows_for_deduplication(self, outbox, clock, client):
+        submission, _ = accept(outbox)
+        outbox.deliver(submission.id, client)
+        clock.advance(6 * 86400)
+
+        assert outbox.purge() == 0
+        assert accept(outbox)[1] is False
+
+
+class TestLogs:
+    def test_each_step_logs_ids_and_never_the_answer(self, outbox, caplog):
+        caplog.set_level(logging.INFO, logger="delivery")
+        client = FakeClient(
+            UpstreamUnavailable(f"upstream said {ANSWER}"),
+            DataRejected(ANSWER, status=422, reasons=[{"message": ANSWER}]),
+        )
+        submission, _ = accept(outbox)
+        outbox.deliver(submission.id, client)
+        outbox.deliver(submission.id, client)
+        outbox.retry(submission.id)
+        outbox.deliver(submission.id, client)
+
+        steps = [(r.step, r.outcome) for r in caplog.records]
+        assert steps == [
+            ("accept", "accepted"),
+            ("retry", "pending"),
+            ("fail", "failed"),
+            ("retry", "requeued"),
+            ("deliver", "delivered"),
+        ]
+        for record in caplog.records:
+            assert record.submission_id == submission.id
+            assert record.campaign == "monster-mash"
+            assert record.profile_id == PROFILE
+            everything = record.getMessage() + repr(vars(record))
+            assert ANSWER not in everything
+        sends = [r for r in caplog.records if r.step in {"deliver", "fail"}]
+        assert all(isinstance(r.duration_ms, int) for r in sends)
+        assert [r.attempt for r in sends] == [2, 1]
+
+
+class TestPing:
+    def test_ping_passes_on_a_working_store(self, outbox):
+        outbox.ping()

@@ -1,0 +1,166 @@
+import pytest
+from flask import Flask
+
+import delivery
+from anyroad.errors import DataRejected, InvalidApiKey
+from delivery.outbox import Outbox
+from delivery_fakes import KEY, FakeClient
+
+PROFILE = "56c934fa-03c2-46f4-b7f9-6d44bafdd5a2"
+BODY = {"captured_at": "2024-05-01T12:00:00Z", "data_set": {"flavor_profile": "red"}}
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
+    app.config.update(DATABASE_URL=database_url, OUTBOX_KEY=KEY)
+    delivery.init_app(app)
+    yield app
+    app.extensions["outbox"].engine.dispose()
+
+
+@pytest.fixture
+def outbox(app):
+    return app.extensions["outbox"]
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args):
+        return runner.invoke(args=["outbox", *args])
+
+    return invoke
+
+
+def fail_one(outbox, key, error):
+    submission, _ = outbox.accept(key, "monster-mash", PROFILE, BODY)
+    outbox.deliver(submission.id, FakeClient(error))
+    return submission
+
+
+def test_init_app_stores_a_ready_outbox(outbox):
+    assert isinstance(outbox, Outbox)
+    outbox.ping()
+
+
+def test_init_app_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
+    app.config.update(OUTBOX_KEY=KEY)
+
+    outbox = delivery.init_app(app)
+
+    assert outbox.engine.url.database == str(tmp_path / "instance" / "guestform.db")
+    assert (tmp_path / "instance" / "guestform.db").exists()
+    outbox.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("OUTBOX_KEY", "", "OUTBOX_KEY is empty"),
+        ("OUTBOX_KEY", "not-a-key", "Key 1 of OUTBOX_KEY is not a Fernet key"),
+        ("OUTBOX_RETENTION_DAYS", "a week", "OUTBOX_RETENTION_DAYS must be a whole"),
+        ("OUTBOX_LEASE_SECONDS", 0, "OUTBOX_LEASE_SECONDS must be at least 1"),
+        ("DATABASE_URL", "mysql://db/guestform", "names 'mysql'"),
+    ],
+)
+def test_init_app_refuses_unusable_settings(tmp_path, setting, value, message):
+    app = Flask("guestform-test", instance_path=str(tmp_path))
+    app.config.update(OUTBOX_KEY=KEY)
+    app.config[setting] = value
+
+    with pytest.raises(ValueError, match=message):
+        delivery.init_app(app)
+
+
+def test_init_db_command_creates_the_table(run, outbox):
+    result = run("init-db")
+
+    assert result.exit_code == 0
+    assert "ready" in result.output
+
+
+def test_failed_command_lists_ids_and_reasons_without_answers(run, outbox):
+    first = fail_one(outbox, "a", InvalidApiKey("Invalid API key.", 401))
+    second = fail_one(
+        outbox,
+        "b",
+        DataRejected("rejected", 422, [{"pointer": "/data_set/x", "message": "red"}]),
+    )
+
+    result = run("failed")
+
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.output.splitlines()[1:3]]
+    assert [row[0] for row in rows] == [str(first.id), str(second.id)]
+    assert rows[0][-1] == "InvalidApiKey (HTTP 401)"
+    assert rows[1][-1] == "DataRejected (HTTP 422) at /data_set/x"
+    assert "red" not in result.output
+    assert "2 failed" in result.output
+
+
+def test_failed_command_says_when_nothing_failed(run):
+    assert run("failed").output == "No failed submissions.\n"
+
+
+def test_retry_command_requeues_one_failed_submission(run, outbox):
+    submission = fail_one(outbox, "a", InvalidApiKey("Invalid API key.", 401))
+
+    result = run("retry", str(submission.id))
+
+    assert result.exit_code == 0
+    assert outbox.get(submission.id).state == "pending"
+
+
+def test_retry_all_command_requeues_every_failed_submission(run, outbox):
+    for key in ("a", "b"):
+        fail_one(outbox, key, InvalidApiKey("Invalid API key.", 401))
+
+    result = run("retry", "--all")
+
+    assert "Queued 2" in result.output
+    assert outbox.counts()["failed"] == 0
+
+
+@pytest.mark.parametrize("args", [(), ("1", "--all")])
+def test_retry_command_needs_exactly_one_target(run, args):
+    result = run("retry", *args)
+
+    assert result.exit_code == 2
+    assert "one submission id or --all" in result.output
+
+
+def test_retry_command_explains_why_a_pending_row_cannot_be_retried(run, outbox):
+    submission, _ = outbox.accept("a", "monster-mash", PROFILE, BODY)
+
+    result = run("retry", str(submission.id))
+
+    assert result.exit_code == 1
+    assert "is pending, not failed" in result.output
+
+
+def test_worker_once_delivers_what_is_due_with_the_apps_client(app, run, outbox):
+    client = FakeClient()
+    app.extensions["profile_client"] = client
+    outbox.accept("a", "monster-mash", PROFILE, BODY)
+
+    result = run("worker", "--once")
+
+    assert result.exit_code == 0
+    assert len(client.sent) == 1
+    assert outbox.counts()["delivered"] == 1
+
+
+def test_purge_and_status_commands_report_counts(run, outbox):
+    outbox.accept("a", "monster-mash", PROFILE, BODY)
+
+    assert run("purge").output == "Purged 0 row(s).\n"
+    assert run("status").output == "pending\t1\ndelivered\t0\nfailed\t0\n"
+
+
+def test_rotate_key_command_reports_resealed_bodies(run, outbox):
+    outbox.accept("a", "monster-mash", PROFILE, BODY)
+
+    assert "Sealed 1 body" in run("rotate-key").output

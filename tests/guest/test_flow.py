@@ -1,0 +1,357 @@
+"""A guest finds their booking, answers the form and sees the thank-you page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from anyroad.client import ProfileClient
+from sandbox import demo
+from tests.conftest import page
+
+DOC = ("1234", "Loblaw", "2021-03-31")
+NO_MATCH = "We could not find a booking with those details"
+
+
+def stored_profile(sandbox, profile_id=demo.DOC_PROFILE_ID):
+    return ProfileClient(sandbox.base_url, demo.DEMO_API_KEY).get(profile_id)
+
+
+def patches_received(sandbox, profile_id=demo.DOC_PROFILE_ID) -> int:
+    return sandbox.stats()["patches"].get(profile_id, {}).get("received", 0)
+
+
+def text_of(soup) -> str:
+    return re.sub(r"\s+", " ", soup.get_text(" ", strip=True))
+
+
+def test_email_link_prefills_the_lookup_step(guest):
+    guest.open_lookup(
+        "?booking_id=1234&last_name=Loblaw&experience_date=2021-03-31&source=email"
+    )
+
+    values = {
+        name: guest.last_page.select_one(f"input[name={name}]")["value"]
+        for name in ("booking_id", "last_name", "experience_date")
+    }
+    assert values == {
+        "booking_id": "1234",
+        "last_name": "Loblaw",
+        "experience_date": "2021-03-31",
+    }
+
+
+def test_doc_booking_opens_form_headed_by_experience_and_first_name(guest):
+    response = guest.find_booking(*DOC)
+
+    assert response.status_code == 200
+    heading = text_of(guest.last_page.select_one(".experience"))
+    assert heading == "Monster Mash Wednesday 31 March 2021 at 15:00"
+    assert "Hello Bob" in text_of(guest.last_page.select_one(".greeting"))
+    assert guest.last_page.select_one("input[name=__state]")["value"]
+
+
+@pytest.mark.parametrize(
+    "booking_id, last_name, experience_date",
+    [
+        ("1234", "Smith", "2021-03-31"),
+        ("1234", "Loblaw", "2021-03-01"),
+        ("9999", "Loblaw", "2021-03-31"),
+    ],
+)
+def test_wrong_detail_gives_one_message_that_names_no_field(
+    guest, booking_id, last_name, experience_date
+):
+    guest.find_booking(booking_id, last_name, experience_date)
+
+    notice = text_of(guest.last_page.select_one(".notice"))
+    assert notice.startswith(NO_MATCH)
+    assert guest.last_page.select(".error-message") == []
+    assert guest.last_page.select_one("input[name=__state]") is None
+
+
+@pytest.mark.parametrize("last_name", ["loblaw", "LOBLAW", " Lob-law ", "Lob'law"])
+def test_last_name_matches_whatever_its_case_and_punctuation(guest, last_name):
+    guest.find_booking("1234", last_name, "2021-03-31")
+
+    assert guest.last_page.select_one("input[name=__state]") is not None
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("booking_id", "12a4", "Enter the booking number"),
+        ("booking_id", "", "Enter the booking number"),
+        ("last_name", "", "Enter the last name"),
+        ("experience_date", "31/03/2021", "Enter the date of your visit"),
+        ("experience_date", "2021-02-30", "Enter the date of your visit"),
+    ],
+)
+def test_malformed_lookup_shows_message_next_to_the_field(
+    guest, sandbox, field, value, message
+):
+    details = dict(zip(("booking_id", "last_name", "experience_date"), DOC))
+    details[field] = value
+
+    guest.find_booking(**details)
+
+    assert guest.error_for(field).startswith(f"Error: {message}")
+    assert guest.last_page.title.text.startswith("Error: ")
+    assert sandbox.stats()["requests"]["search"] == 0
+
+
+def test_booking_for_another_experience_is_told_the_form_is_not_for_it(client):
+    guest_page = client.get("/f/tasting-follow-up")
+    token = page(guest_page).select_one("input[name=__lookup]")["value"]
+
+    response = client.post(
+        "/f/tasting-follow-up",
+        data={
+            "__lookup": token,
+            "booking_id": "1234",
+            "last_name": "Loblaw",
+            "experience_date": "2021-03-31",
+        },
+    )
+
+    notice = text_of(page(response).select_one(".notice"))
+    assert "this form is for another experience" in notice
+
+
+def test_submitted_answers_reach_the_profile_with_source_and_utc_time(
+    guest, sandbox
+):
+    guest.open_lookup("?source=email")
+    guest.find_booking(*DOC, query="?source=email")
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+
+    response = guest.submit({"flavor_profile": "red", "custom_attribute": ""})
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/f/monster-mash/thanks")
+    profile = stored_profile(sandbox)
+    assert profile.data_set == {"flavor_profile": "red"}
+    assert profile.referrer_medium == "email"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", profile.captured_at)
+    captured = datetime.strptime(profile.captured_at, "%Y-%m-%dT%H:%M:%SZ")
+    captured = captured.replace(tzinfo=timezone.utc)
+    assert before <= captured <= before + timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    "query, recorded",
+    [("", "web"), ("?source=web", "web"), ("?source=sms", "web"),
+     ("?source=iframe", "iframe"), ("?embed=1", "iframe")],
+)
+def test_source_is_recorded_and_unknown_sources_fall_back_to_web(
+    guest, sandbox, query, recorded
+):
+    guest.find_booking(*DOC, query=query)
+
+    guest.submit({"flavor_profile": "red"})
+
+    assert stored_profile(sandbox).referrer_medium == recorded
+
+
+def test_thank_you_page_follows_a_submit(guest, client):
+    guest.find_booking(*DOC)
+    response = guest.submit({"flavor_profile": "smoky"})
+
+    thanks = page(client.get(response.headers["Location"]))
+
+    assert thanks.h1.text == "Thank you"
+
+
+def test_coming_back_shows_the_saved_answers(guest):
+    guest.find_booking(*DOC)
+    guest.submit({"flavor_profile": "smoky", "custom_attribute": "peat"})
+
+    guest.find_booking(*DOC)
+
+    fields = {
+        name: guest.last_page.select_one(f"[name={name}]")
+        for name in ("flavor_profile", "custom_attribute")
+    }
+    assert fields["flavor_profile"]["value"] == "smoky"
+    assert fields["custom_attribute"]["value"] == "peat"
+
+
+def test_invalid_answer_shows_error_next_to_field_and_sends_nothing(
+    client, sandbox
+):
+    from tests.conftest import Guest
+
+    guest = Guest(client, campaign="tasting-follow-up")
+    guest.find_booking(demo.TASTING_BOOKING_ID, "Müller", "2021-04-10")
+
+    guest.submit({"rating": "9", "favourite_dram": "islay-16"})
+
+    assert guest.last_page.title.text.startswith("Error: ")
+    summary = guest.last_page.select_one("[data-error-summary]")
+    assert summary is not None
+    assert [a["href"] for a in summary.select("a")] == ["#f-rating"]
+    assert "1" in guest.error_for("f-rating") and "5" in guest.error_for("f-rating")
+    assert patches_received(sandbox, stored_tasting_id(sandbox)) == 0
+
+
+def stored_tasting_id(sandbox) -> str:
+    client = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY)
+    [profile] = client.search(
+        booking_id=demo.TASTING_BOOKING_ID,
+        last_name="muller",
+        experience_date="2021-04-10",
+    )
+    return profile.id
+
+
+def test_tasting_form_sends_typed_values(client, sandbox):
+    from tests.conftest import Guest
+
+    guest = Guest(client, campaign="tasting-follow-up")
+    guest.find_booking(demo.TASTING_BOOKING_ID, "MULLER", "2021-04-10")
+
+    response = guest.submit(
+        {
+            "rating": "4",
+            "favourite_dram": "islay-16",
+            "would_recommend": "y",
+            "bottles_bought": "2.0",
+            "spend": "42.50",
+            "next_visit": "2027-01-15",
+            "friend_email": "",
+            "postcode": "",
+            "tasting_notes": "",
+        }
+    )
+
+    assert response.status_code == 303
+    profile = stored_profile(sandbox, stored_tasting_id(sandbox))
+    assert profile.data_set == {
+        "rating": 4,
+        "favourite_dram": "islay-16",
+        "would_recommend": True,
+        "bottles_bought": 2,
+        "spend": 42.5,
+        "next_visit": "2027-01-15",
+    }
+    assert isinstance(profile.data_set["bottles_bought"], int)
+
+
+def test_double_submit_delivers_once(guest, sandbox):
+    guest.find_booking(*DOC)
+    token = guest.state_token()
+
+    first = guest.submit({"flavor_profile": "red"})
+    second = guest.client.post(
+        "/f/monster-mash/answers",
+        data={"__state": token, "flavor_profile": "red"},
+    )
+
+    assert first.status_code == second.status_code == 303
+    assert patches_received(sandbox) == 1
+
+
+def test_expired_page_keeps_answers_renews_token_and_sends_nothing(
+    guest, sandbox, monkeypatch
+):
+    import time
+
+    guest.find_booking(*DOC)
+    old_token = guest.state_token()
+    later = time.time() + 3 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    response = guest.submit({"flavor_profile": "vanilla"})
+
+    assert response.status_code == 200
+    assert guest.last_page.select_one("[name=flavor_profile]")["value"] == "vanilla"
+    assert guest.state_token() != old_token
+    assert "open for a while" in text_of(guest.last_page.select_one(".notice"))
+    assert patches_received(sandbox) == 0
+
+
+def test_forged_state_token_is_refused_and_nothing_is_sent(guest, sandbox):
+    guest.find_booking(*DOC)
+    forged = guest.state_token()[:-3] + "abc"
+
+    response = guest.client.post(
+        "/f/monster-mash/answers",
+        data={"__state": forged, "flavor_profile": "red"},
+    )
+
+    assert response.status_code == 400
+    assert patches_received(sandbox) == 0
+
+
+def test_flow_sets_no_cookie(guest):
+    responses = [guest.open_lookup(), guest.find_booking(*DOC)]
+    responses.append(guest.submit({"flavor_profile": "red"}))
+
+    assert all("Set-Cookie" not in r.headers for r in responses)
+
+
+def test_honeypot_post_is_dropped(guest, sandbox):
+    guest.find_booking(*DOC)
+
+    response = guest.submit({"flavor_profile": "red", "homepage_url": "spam.example"})
+
+    assert response.status_code == 303
+    assert patches_received(sandbox) == 0
+
+
+def test_search_that_fails_upstream_shows_try_again_page(guest, sandbox, caplog):
+    sandbox.set_faults({"search": {"error_rate": 1, "error_status": 503}})
+
+    with caplog.at_level(logging.INFO):
+        response = guest.find_booking(*DOC)
+
+    assert response.status_code == 503
+    assert "try again" in text_of(guest.last_page).lower()
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert "Loblaw" not in caplog.text and "Bob" not in caplog.text
+    assert "campaign=monster-mash" in caplog.text
+
+
+def test_search_that_never_answers_gives_up_within_the_timeout(
+    guest, sandbox, app
+):
+    import time
+
+    sandbox.set_faults({"search": {"delay": 5}})
+    app.extensions["profile_client"].read_timeout = 0.5
+
+    started = time.monotonic()
+    response = guest.find_booking(*DOC)
+
+    assert response.status_code == 503
+    assert time.monotonic() - started < 3
+
+
+def test_submit_while_upstream_is_down_still_thanks_the_guest(guest, sandbox):
+    guest.find_booking(*DOC)
+    sandbox.set_faults({"patch": {"error_rate": 1, "error_status": 503}})
+
+    response = guest.submit({"flavor_profile": "red"})
+
+    assert response.status_code == 303
+    assert stored_profile(sandbox).data_set is None
+
+
+def test_campaign_pages_may_be_framed_and_others_may_not(client):
+    lookup = client.get("/f/monster-mash")
+    index = client.get("/")
+
+    assert "frame-ancestors 'self'" in lookup.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in index.headers["Content-Security-Policy"]
+    assert lookup.headers["X-Content-Type-Options"] == "nosniff"
+    assert lookup.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_unknown_campaign_is_a_plain_404(client):
+    response = client.get("/f/no-such-campaign")
+
+    assert response.status_code == 404
+    assert page(response).h1.text == "Page not found"

@@ -1,0 +1,169 @@
+"""Error answers the sandbox decided beyond the contract's own 401 and 403."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import demo
+from tests.sandbox.conftest import API
+
+NOT_FOUND = {"error": "Customer profile not found."}
+
+
+@pytest.mark.parametrize(
+    "profile_id",
+    [
+        "00000000-0000-4000-8000-000000000000",
+        "not-a-uuid",
+        "56c934fa03c246f4b7f96d44bafdd5a2",
+        "search",
+    ],
+)
+def test_unknown_or_malformed_profile_id_is_404(api, profile_id):
+    response = api.get(profile_id)
+
+    assert response.status_code == 404
+    assert response.get_json() == NOT_FOUND
+
+
+def test_uppercase_profile_id_finds_the_profile(api):
+    response = api.get(demo.DOC_PROFILE_ID.upper())
+
+    assert response.status_code == 200
+    assert response.get_json()["data"]["id"] == demo.DOC_PROFILE_ID
+
+
+def test_other_accounts_key_cannot_see_the_profile(api):
+    other = {"X-API-KEY": demo.OTHER_API_KEY}
+
+    assert api.get(demo.DOC_PROFILE_ID, headers=other).status_code == 404
+    assert api.patch(demo.DOC_PROFILE_ID, {}, headers=other).status_code == 404
+    assert api.get(demo.OTHER_PROFILE_ID, headers=other).status_code == 200
+    assert api.get(demo.OTHER_PROFILE_ID).status_code == 404
+
+
+def test_search_lists_only_the_keys_own_account(api):
+    mine = api.search({"last_name": "Loblaw", "experience_date": "2021-03-31"})
+    theirs = api.search(
+        {"last_name": "Loblaw", "experience_date": "2021-03-31"},
+        headers={"X-API-KEY": demo.OTHER_API_KEY},
+    )
+
+    assert api.booking_ids(mine) == [demo.DOC_BOOKING_ID]
+    assert api.booking_ids(theirs) == [demo.OTHER_BOOKING_ID]
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        (demo.DEMO_EMAIL, "wrong password"),
+        ("nobody@example.com", demo.DEMO_PASSWORD),
+        ("", ""),
+    ],
+)
+def test_key_request_with_wrong_login_is_401(client, credentials):
+    response = client.get(f"{API}/users/key", auth=credentials)
+
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Invalid email or password."}
+
+
+def test_key_request_without_login_is_401(client):
+    response = client.get(f"{API}/users/key")
+
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Invalid email or password."}
+
+
+def test_key_request_ignores_email_case(client):
+    response = client.get(
+        f"{API}/users/key", auth=(demo.DEMO_EMAIL.upper(), demo.DEMO_PASSWORD)
+    )
+
+    assert response.get_json()["data"]["attributes"]["key"] == demo.DEMO_API_KEY
+
+
+def test_second_account_gets_its_own_key(client):
+    response = client.get(
+        f"{API}/users/key", auth=(demo.OTHER_EMAIL, demo.OTHER_PASSWORD)
+    )
+
+    assert response.get_json()["data"]["attributes"]["key"] == demo.OTHER_API_KEY
+
+
+@pytest.mark.parametrize(
+    "body, content_type, error",
+    [
+        ("{not json", "application/json", "The body is not valid JSON."),
+        ("", "application/json", "The body is not valid JSON."),
+        ('{"data_set": NaN}', "application/json", "The body is not valid JSON."),
+        (b"\xff\xfe", "application/json", "The body is not valid JSON."),
+        ("[1, 2]", "application/json", "The body must be a JSON object."),
+        ("null", "application/json", "The body must be a JSON object."),
+        (
+            "referrer_medium=email",
+            "application/x-www-form-urlencoded",
+            "Send a JSON body with Content-Type: application/json.",
+        ),
+    ],
+)
+def test_patch_with_unreadable_body_is_400(api, body, content_type, error):
+    response = api.patch(demo.DOC_PROFILE_ID, body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": error}
+
+
+def test_patch_naming_read_only_attributes_is_400_with_reasons(api):
+    response = api.patch(demo.DOC_PROFILE_ID, {"booking": {}, "id": "x"})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "The body names attributes that cannot be changed.",
+        "reasons": [
+            {
+                "pointer": "/booking",
+                "keyword": "additionalProperties",
+                "message": "This attribute cannot be changed.",
+            },
+            {
+                "pointer": "/id",
+                "keyword": "additionalProperties",
+                "message": "This attribute cannot be changed.",
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "method, path, status, error",
+    [
+        ("get", "/nothing/here", 404, "Not found."),
+        (
+            "delete",
+            f"/customer_profile/{demo.DOC_PROFILE_ID}",
+            405,
+            "Method not allowed.",
+        ),
+        ("get", "/customer_profile/search", 404, "Customer profile not found."),
+    ],
+)
+def test_routing_errors_answer_in_the_api_style(client, method, path, status, error):
+    response = getattr(client, method)(
+        API + path, headers={"X-API-KEY": demo.DEMO_API_KEY}
+    )
+
+    assert response.status_code == status
+    assert response.get_json() == {"error": error}
+
+
+def test_403_is_answered_only_after_the_key_and_profile_are_known(api):
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}
+
+    wrong_key = api.get(
+        demo.DOC_PROFILE_ID, headers={"X-API-KEY": "nope"}, environ_base=elsewhere
+    )
+    unknown = api.get("00000000-0000-4000-8000-000000000000", environ_base=elsewhere)
+
+    assert wrong_key.status_code == 401
+    assert unknown.status_code == 404

@@ -1,0 +1,251 @@
+"""PATCH customer_profile: validation, partial updates, captured_at in UTC."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import demo
+from sandbox.app import create_sandbox_app
+from tests.sandbox.conftest import set_approved_ips
+
+VALID_TASTING = {"favourite_dram": "islay-16", "rating": 4}
+
+
+def attributes(response):
+    return response.get_json()["data"]["attributes"]
+
+
+def test_partial_patch_leaves_other_attributes(api):
+    api.patch(
+        demo.DOC_PROFILE_ID,
+        {
+            "data_set": {"flavor_profile": "smoke"},
+            "referrer_medium": "email",
+            "captured_at": "2021-03-01T08:00:00Z",
+        },
+    )
+
+    response = api.patch(demo.DOC_PROFILE_ID, {"referrer_medium": "iframe"})
+
+    assert response.status_code == 200
+    assert attributes(response)["referrer_medium"] == "iframe"
+    assert attributes(response)["data_set"] == {"flavor_profile": "smoke"}
+    assert attributes(response)["captured_at"] == "2021-03-01T08:00:00Z"
+
+
+def test_empty_patch_changes_nothing(api):
+    before = api.get(demo.DOC_PROFILE_ID).get_json()
+
+    response = api.patch(demo.DOC_PROFILE_ID, {})
+
+    assert response.status_code == 200
+    assert response.get_json() == before
+
+
+def test_null_clears_captured_at_and_referrer_medium(api):
+    api.patch(
+        demo.DOC_PROFILE_ID,
+        {"referrer_medium": "email", "captured_at": "2021-03-01T08:00:00Z"},
+    )
+
+    response = api.patch(
+        demo.DOC_PROFILE_ID, {"referrer_medium": None, "captured_at": None}
+    )
+
+    assert attributes(response)["referrer_medium"] is None
+    assert attributes(response)["captured_at"] is None
+
+
+def test_data_set_is_replaced_whole_not_merged(api):
+    api.patch(demo.TASTING_PROFILE_ID, {"data_set": {**VALID_TASTING, "spend": 12.5}})
+
+    response = api.patch(demo.TASTING_PROFILE_ID, {"data_set": VALID_TASTING})
+
+    assert attributes(response)["data_set"] == VALID_TASTING
+
+
+def test_invalid_data_set_is_422_and_stores_nothing(api):
+    api.patch(demo.TASTING_PROFILE_ID, {"data_set": VALID_TASTING})
+    before = api.get(demo.TASTING_PROFILE_ID).get_json()
+
+    response = api.patch(
+        demo.TASTING_PROFILE_ID,
+        {
+            "data_set": {"favourite_dram": "islay-16", "rating": 9, "hacky": "hack"},
+            "referrer_medium": "kiosk",
+            "captured_at": "2021-04-10T20:00:00Z",
+        },
+    )
+
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "Some values were not accepted; see reasons."
+    assert [(r["pointer"], r["keyword"]) for r in body["reasons"]] == [
+        ("/data_set/hacky", "additionalProperties"),
+        ("/data_set/rating", "maximum"),
+    ]
+    assert api.get(demo.TASTING_PROFILE_ID).get_json() == before
+
+
+@pytest.mark.parametrize(
+    "data_set, pointer, keyword",
+    [
+        ({"flavor_profile": 6}, "/data_set/flavor_profile", "type"),
+        (
+            {"flavour_profile": "red"},
+            "/data_set/flavour_profile",
+            "additionalProperties",
+        ),
+        ({"flavor_profile": "x" * 201}, "/data_set/flavor_profile", "maxLength"),
+        (None, "/data_set", "type"),
+        ("red", "/data_set", "type"),
+    ],
+)
+def test_contract_invalid_examples_are_rejected(api, data_set, pointer, keyword):
+    response = api.patch(demo.DOC_PROFILE_ID, {"data_set": data_set})
+
+    assert response.status_code == 422
+    reasons = response.get_json()["reasons"]
+    assert [(r["pointer"], r["keyword"]) for r in reasons] == [(pointer, keyword)]
+
+
+def test_missing_required_fields_are_each_pointed_at(api):
+    response = api.patch(demo.TASTING_PROFILE_ID, {"data_set": {}})
+
+    assert response.status_code == 422
+    assert response.get_json()["reasons"] == [
+        {
+            "pointer": "/data_set/favourite_dram",
+            "keyword": "required",
+            "message": "This field is required.",
+        },
+        {
+            "pointer": "/data_set/rating",
+            "keyword": "required",
+            "message": "This field is required.",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    "field, value, keyword",
+    [
+        ("next_visit", "2021-02-30", "format"),
+        ("next_visit", "tomorrow", "format"),
+        ("friend_email", "ana.lima@", "format"),
+        ("friend_email", "ana lima@example.com", "format"),
+        ("postcode", "!!", "pattern"),
+        ("rating", 4.0, "type"),
+        ("rating", True, "type"),
+        ("would_recommend", "yes", "type"),
+    ],
+)
+def test_tasting_values_are_checked_by_draft4_with_formats(api, field, value, keyword):
+    response = api.patch(
+        demo.TASTING_PROFILE_ID, {"data_set": {**VALID_TASTING, field: value}}
+    )
+
+    assert response.status_code == 422
+    reasons = response.get_json()["reasons"]
+    assert [(r["pointer"], r["keyword"]) for r in reasons] == [
+        (f"/data_set/{field}", keyword)
+    ]
+
+
+def test_full_valid_tasting_answer_is_stored(api):
+    answer = {
+        **VALID_TASTING,
+        "would_recommend": False,
+        "bottles_bought": 0,
+        "spend": 42.5,
+        "next_visit": "2024-02-29",
+        "friend_email": "ana.lima@example.com",
+        "postcode": "EH1 1AA",
+        "tasting_notes": "Peat and pears.",
+    }
+
+    response = api.patch(demo.TASTING_PROFILE_ID, {"data_set": answer})
+
+    assert response.status_code == 200
+    assert attributes(response)["data_set"] == answer
+
+
+@pytest.mark.parametrize(
+    "sent, stored",
+    [
+        ("2021-03-01 00:00:00-08", "2021-03-01T08:00:00Z"),
+        ("2021-03-01T00:00:00-08:00", "2021-03-01T08:00:00Z"),
+        ("2021-03-01T00:00:00-0800", "2021-03-01T08:00:00Z"),
+        ("2021-03-01T08:00:00Z", "2021-03-01T08:00:00Z"),
+        ("2021-03-01t08:00:00z", "2021-03-01T08:00:00Z"),
+        ("2021-03-01T08:00:00.987654+00:00", "2021-03-01T08:00:00Z"),
+        ("2021-03-01 05:30:15.5+05:30", "2021-03-01T00:00:15Z"),
+        ("2020-12-31T23:30:00-01", "2021-01-01T00:30:00Z"),
+    ],
+)
+def test_captured_at_is_stored_in_utc(api, sent, stored):
+    response = api.patch(demo.DOC_PROFILE_ID, {"captured_at": sent})
+
+    assert response.status_code == 200
+    assert attributes(response)["captured_at"] == stored
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2021-03-01 00:00:00",
+        "2021-03-01",
+        "yesterday",
+        "2021-02-30T00:00:00Z",
+        "2021-03-01T24:00:00Z",
+        "2021-03-01T00:00Z",
+        "2021-03-01T00:00:00+25:00",
+        "0001-01-01T00:00:00+01:00",
+        1614585600,
+    ],
+)
+def test_captured_at_without_offset_or_not_a_timestamp_is_422(api, sent):
+    response = api.patch(demo.DOC_PROFILE_ID, {"captured_at": sent})
+
+    assert response.status_code == 422
+    [reason] = response.get_json()["reasons"]
+    assert reason["pointer"] == "/captured_at"
+    assert (
+        api.get(demo.DOC_PROFILE_ID).get_json()["data"]["attributes"]["captured_at"]
+        is None
+    )
+
+
+@pytest.mark.parametrize("medium", [7, "x" * 256, ["email"]])
+def test_referrer_medium_must_be_a_short_string(api, medium):
+    response = api.patch(demo.DOC_PROFILE_ID, {"referrer_medium": medium})
+
+    assert response.status_code == 422
+    assert response.get_json()["reasons"][0]["pointer"] == "/referrer_medium"
+
+
+def test_profile_no_campaign_serves_cannot_be_changed(api):
+    response = api.patch(demo.UNSERVED_PROFILE_ID, {"referrer_medium": "email"})
+
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "This customer profile belongs to no campaign, so it cannot be "
+        "changed.",
+        "reasons": [],
+    }
+
+
+def test_approved_ip_ranges_are_honoured(settings, campaigns_dir):
+    set_approved_ips(campaigns_dir, "monster-mash", ["10.1.0.0/16"])
+    settings["CAMPAIGNS_DIR"] = str(campaigns_dir)
+    api_client = create_sandbox_app(settings).test_client()
+    url = f"/external/api/v1/customer_profile/{demo.DOC_PROFILE_ID}"
+    headers = {"X-API-KEY": demo.DEMO_API_KEY}
+
+    inside = api_client.get(
+        url, headers=headers, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
+    outside = api_client.get(url, headers=headers)
+
+    assert inside.status_code == 200
+    assert outside.status_code == 403

@@ -187,7 +187,7 @@ class TextField(AnswerField):
         text = read_text(raw, multiline)
         if not text:
             return EMPTY
-        if len(text) > cap:
+        if len(text) > cap and "maxLength" not in self.node.schema:
             raise AnswerError(messages.too_long(cap))
         if self.node.format == "date-time":
             try:
@@ -206,9 +206,9 @@ class TextField(AnswerField):
         return value
 
     def cap(self) -> int:
-        """Give the most characters kept, even when the model sets no limit."""
+        """Give the most characters accepted, even when the model sets no limit."""
         default = LONG_TEXT_CAP if self.node.widget == "textarea" else TEXT_CAP
-        return min(self.node.schema.get("maxLength", default), default)
+        return self.node.schema.get("maxLength", default)
 
 
 class WholeNumberField(AnswerField):
@@ -420,8 +420,31 @@ def html_pattern(pattern: str | None) -> str | None:
     body = pattern[1:-1]
     if body.endswith("\\") or not SAFE_PATTERN.fullmatch(body):
         return None
+    if _has_top_level_alternation(body):
+        return None  # "^a|b$" means "starts with a, or ends with b".
 
     return body
+
+
+def _has_top_level_alternation(body: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for char in body:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+
+    return False
 
 
 def _same(left: Any, right: Any) -> bool:

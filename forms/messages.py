@@ -91,6 +91,8 @@ def type_message(node: Node) -> str:
         return range_message(node, "a whole number" if node.kind == "integer" else "a number")
     if node.kind in ("choice", "boolean", "checklist"):
         return required_message(node)
+    if node.format in FORMAT_EXAMPLES:
+        return FORMAT_EXAMPLES[node.format]
 
     return UNKNOWN
 

@@ -163,7 +163,8 @@ class Outliner:
 
     def resolve(
         self, schema: Any, pointer: str, seen: frozenset[str]
-    ) -> tuple[dict[str, Any], frozenset[str]]:
+    ) -> tuple[dict[str, Any], str, frozenset[str]]:
+        """Give one plain schema, where it lives, and the $refs followed."""
         if not isinstance(schema, dict):
             raise self.fail(pointer, "type", "each schema must be a JSON object")
 
@@ -175,11 +176,11 @@ class Outliner:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             for index, part in enumerate(schema["allOf"]):
                 part_pointer = f"{pointer}/allOf/{index}"
-                resolved, seen = self.resolve(part, part_pointer, seen)
+                resolved, _, seen = self.resolve(part, part_pointer, seen)
                 merged = self.merge(merged, resolved, part_pointer)
             schema = merged
 
-        return schema, seen
+        return schema, pointer, seen
 
     def follow(
         self, schema: dict[str, Any], pointer: str, seen: frozenset[str]
@@ -208,9 +209,9 @@ class Outliner:
                 raise self.fail(here, "$ref", f"{ref} does not exist")
             target = target[part]
 
-        resolved, seen = self.resolve(target, "/data_model" + ref[1:], seen | {ref})
+        resolved, pointer, seen = self.resolve(target, "/data_model" + ref[1:], seen | {ref})
         notes = {k: v for k, v in schema.items() if k in ANNOTATIONS}
-        return {**resolved, **notes}, "/data_model" + ref[1:], seen
+        return {**resolved, **notes}, pointer, seen
 
     def check_keywords(self, schema: dict[str, Any], pointer: str) -> None:
         for keyword in schema:
@@ -308,7 +309,8 @@ class Outliner:
         pointer: str,
         seen: frozenset[str],
     ) -> Node:
-        schema, seen = self.resolve(raw, pointer, seen)
+        schema, pointer, seen = self.resolve(raw, pointer, seen)
+        choices = self.choices(schema, pointer)
         base_type, nullable = self.base_type(schema, pointer)
         node = Node(
             key=key,
@@ -322,7 +324,6 @@ class Outliner:
             label=schema.get("title") or (humanize(key) if key else ""),
             help=schema.get("description", ""),
         )
-        choices = self.choices(schema, pointer)
         if choices is not None and base_type in ("object", "array"):
             raise self.fail(pointer, "enum", "options must be plain values, "
                             "not lists or objects")
@@ -508,8 +509,7 @@ class Outliner:
         else:
             node.kind = "rows"
             item.required = True
-            item.label = schema["items"].get("title", "") if isinstance(
-                schema["items"], dict) else ""
+            item.label = item.schema.get("title", "")
         node.item = item
 
 

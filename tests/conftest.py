@@ -105,12 +105,14 @@ class Guest:
         self.last_page = page(response)
         return response
 
-    def submit(self, answers: dict, keep_prefilled: bool = False):
+    def submit(self, answers: dict, keep_prefilled: bool = False, extra=None):
+        """Post answers keyed by data model property (``f-`` is added)."""
         data = form_fields(self.last_page) if keep_prefilled else {
             "__state": self.state_token(),
             "homepage_url": "",
         }
-        data.update(answers)
+        data.update({f"f-{name}": value for name, value in answers.items()})
+        data.update(extra or {})
         response = self.client.post(f"/f/{self.campaign}/answers", data=data)
         if response.status_code != 303:
             self.last_page = page(response)
@@ -120,7 +122,7 @@ class Guest:
         return self.last_page.select_one("input[name=__state]")["value"]
 
     def error_for(self, field_id: str) -> str:
-        node = self.last_page.select_one(f"#{field_id}-error")
+        node = self.last_page.select_one(f"#{field_id}--error")
         return re.sub(r"\s+", " ", node.get_text(" ", strip=True)) if node else ""
 
 

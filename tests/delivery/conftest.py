@@ -17,7 +17,7 @@ from delivery.backoff import RetryPolicy
 from delivery.cipher import build_cipher
 from delivery.engine import make_engine, normalize_url
 from delivery.outbox import Outbox
-from delivery_fakes import KEY, FakeClient, FakeClock
+from tests.delivery.fakes import KEY, FakeClient, FakeClock
 
 IS_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

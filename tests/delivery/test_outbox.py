@@ -16,7 +16,7 @@ from anyroad.errors import (
 )
 from delivery.schema import submissions
 
-from delivery_fakes import KEY, FakeClient
+from tests.delivery.fakes import KEY, FakeClient
 
 ANSWER = "Sings sea shanties at breakfast"
 PROFILE = "56c934fa-03c2-46f4-b7f9-6d44bafdd5a2"

@@ -18,7 +18,7 @@ from flask import Flask
 import delivery
 from anyroad.client import ProfileClient, encode_body
 from delivery.outbox import utc_now
-from delivery_fakes import KEY
+from tests.delivery.fakes import KEY
 from sandbox import demo
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -459,3 +459,324 @@ def test_optional_nullable_question_left_blank_is_left_out(post):
     model = object_model({"answer": {"type": ["string", "null"]}})
 
     assert post(model, [("f-answer", "")])[0] == {}
+
+
+# Lists a guest adds to.
+
+ROWS_MODEL = object_model(
+    {
+        "ages": {
+            "type": "array",
+            "maxItems": 4,
+            "items": {"type": "integer", "minimum": 0, "maximum": 17, "title": "Age"},
+        },
+        "guests": {"type": "array", "items": {"$ref": "#/definitions/guest"}},
+    },
+    definitions={
+        "guest": {
+            "type": "object",
+            "title": "Guest",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "vegan": {"type": "boolean"}},
+        }
+    },
+)
+
+
+def test_blank_rows_are_ignored_and_filled_rows_keep_their_order(post):
+    pairs = [("f-ages-0", "3"), ("f-ages-1", ""), ("f-ages-2", "5"), ("f-ages-7", "9")]
+
+    data_set, _ = post(ROWS_MODEL, pairs)
+
+    assert data_set == {"ages": [3, 5, 9]}
+
+
+def test_list_of_groups_sends_each_started_row(post):
+    pairs = [
+        ("f-guests-0-name", "Ana"),
+        ("f-guests-1-name", ""),
+        ("f-guests-2-name", "Rui"),
+        ("f-guests-2-vegan", "true"),
+    ]
+
+    data_set, _ = post(ROWS_MODEL, pairs)
+
+    assert data_set == {
+        "guests": [{"name": "Ana", "vegan": False}, {"name": "Rui", "vegan": True}]
+    }
+
+
+def test_error_in_a_row_sits_beside_that_row_field(post):
+    pairs = [("f-guests-0-name", "Ana"), ("f-guests-1-name", ""), ("f-guests-1-vegan", "true")]
+
+    data_set, form = post(ROWS_MODEL, pairs)
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-guests-1-name": "Enter an answer to this question."}
+
+
+def test_too_many_rows_is_an_error_on_the_list(post):
+    pairs = [(f"f-ages-{i}", str(i)) for i in range(5)]
+
+    data_set, form = post(ROWS_MODEL, pairs)
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-ages": "Give no more than 4 entries."}
+
+
+def test_repeated_entries_are_refused_when_unique_items_is_set(post):
+    model = object_model(
+        {"tags": {"type": "array", "uniqueItems": True, "items": {"type": "string"}}}
+    )
+
+    _, form = post(model, [("f-tags-0", "oak"), ("f-tags-1", "oak")])
+
+    assert errors_by_field(form) == {"f-tags": "Remove the entries that are repeated."}
+
+
+def test_empty_list_page_offers_spare_rows_up_to_max_items(render):
+    model = object_model(
+        {"pair": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
+         "many": {"type": "array", "items": {"type": "string"}}}
+    )
+    page = render(build_form(make_campaign(model)).make_form())
+
+    def shown(list_id):
+        listing = page.find(id=list_id).find(attrs={"data-row-list": True})
+        return [tag["id"] for tag in listing.find_all("input")]
+
+    assert shown("f-pair") == ["f-pair-0", "f-pair-1"]
+    assert shown("f-many") == ["f-many-0", "f-many-1", "f-many-2"]
+
+
+def test_saved_rows_come_back_with_a_spare_row(render):
+    generated = build_form(make_campaign(ROWS_MODEL))
+
+    page = render(generated.make_form(data_set={"ages": [4, 9]}))
+
+    listing = page.find(id="f-ages").find(attrs={"data-row-list": True})
+    values = [tag.get("value") for tag in listing.find_all("input")]
+    assert values == ["4", "9", "", ""]
+
+
+def test_posted_rows_beyond_the_cap_are_not_read(post):
+    model = object_model({"tags": {"type": "array", "items": {"type": "string"}}})
+
+    data_set, _ = post(model, [(f"f-tags-{i}", "x") for i in range(500)])
+
+    assert len(data_set["tags"]) == 100
+
+
+# Dependencies: a question required once another is answered.
+
+DEPENDENT_MODEL = object_model(
+    {
+        "allergy": {"type": "string"},
+        "severity": {"enum": ["mild", "severe"]},
+        "epipen": {"type": "boolean"},
+    },
+    dependencies={"allergy": ["severity"], "severity": {"required": ["epipen"]}},
+)
+
+
+def test_dependent_question_is_free_while_its_trigger_is_blank(post):
+    assert post(DEPENDENT_MODEL, [])[0] == {"epipen": False}
+
+
+def test_dependent_question_is_required_once_its_trigger_is_answered(post):
+    data_set, form = post(DEPENDENT_MODEL, [("f-allergy", "nuts")])
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-severity": "Choose one of the options."}
+
+
+def test_dependent_question_carries_its_trigger_for_form_js(render):
+    page = render(build_form(make_campaign(DEPENDENT_MODEL)).make_form())
+
+    wrapper = page.find(id="f-severity")
+
+    assert wrapper["data-depends-on"] == "f-allergy"
+
+
+# $ref, allOf and titled choices.
+
+
+def test_ref_and_all_of_merge_into_one_question(post, render):
+    model = object_model(
+        {"party": {"allOf": [{"$ref": "#/definitions/count"}, {"maximum": 12}]}},
+        definitions={"count": {"type": "integer", "minimum": 1, "title": "Party size"}},
+    )
+    generated = build_form(make_campaign(model))
+
+    label = render(generated.make_form()).find("label", attrs={"for": "f-party"})
+    _, form = post(model, [("f-party", "13")])
+
+    assert label.get_text(" ", strip=True) == "Party size (optional)"
+    assert errors_by_field(form) == {"f-party": "Enter a whole number from 1 to 12."}
+
+
+TITLED = object_model(
+    {
+        "tour": {
+            "oneOf": [
+                {"enum": ["am"], "title": "Morning tour"},
+                {"enum": ["pm"], "title": "Afternoon tour"},
+            ]
+        },
+        "size": {
+            "type": "integer",
+            "anyOf": [{"enum": [1], "title": "Single"}, {"enum": [2], "title": "Double"}],
+        },
+    },
+    required=["tour"],
+)
+
+
+def test_titled_choices_show_titles_and_send_values(post, render):
+    page = render(build_form(make_campaign(TITLED)).make_form())
+    labels = [label.get_text() for label in page.find(id="f-tour").find_all("label")]
+
+    data_set, _ = post(TITLED, [("f-tour", "pm"), ("f-size", "2")])
+
+    assert labels == ["Morning tour", "Afternoon tour"]
+    assert data_set == {"tour": "pm", "size": 2}
+
+
+def test_mixed_enum_values_keep_their_json_types(post, render):
+    model = object_model({"pick": {"enum": [1, "1", True, None, 2.5]}}, required=["pick"])
+    page = render(build_form(make_campaign(model)).make_form())
+    tokens = [box["value"] for box in page.find(id="f-pick").find_all("input")]
+
+    sent = [post(model, [("f-pick", token)])[0]["pick"] for token in tokens]
+
+    assert sent == [1, "1", True, None, 2.5]
+    assert [type(v) for v in sent] == [int, str, bool, type(None), float]
+
+
+def test_many_options_become_a_select_and_few_become_radios(render):
+    model = object_model(
+        {"few": {"enum": list("abcde")}, "many": {"enum": list("abcdef")}}
+    )
+    page = render(build_form(make_campaign(model)).make_form())
+
+    assert page.find(id="f-few").name == "fieldset"
+    assert page.find(id="f-many").name == "select"
+
+
+# Defaults, hidden answers, and names the model does not have.
+
+
+def test_defaults_fill_a_fresh_form_but_not_a_returning_one(render):
+    model = object_model(
+        {"size": {"type": "integer", "default": 2}, "news": {"type": "boolean", "default": True}}
+    )
+    generated = build_form(make_campaign(model))
+
+    fresh = render(generated.make_form())
+    returning = render(generated.make_form(data_set={"size": 5}))
+
+    assert fresh.find(id="f-size")["value"] == "2"
+    assert fresh.find(id="f-news").has_attr("checked")
+    assert returning.find(id="f-size")["value"] == "5"
+    assert not returning.find(id="f-news").has_attr("checked")
+
+
+def test_hidden_answers_are_added_without_being_asked(post, render):
+    model = object_model(
+        {"name": {"type": "string"}, "source": {"enum": ["kiosk", "web"]}},
+        required=["source"],
+    )
+    ui = {"hidden": {"source": "kiosk"}}
+
+    data_set, _ = post(model, [("f-name", "Ana"), ("f-source", "web")], ui=ui)
+    page = render(build_form(make_campaign(model, ui)).make_form())
+
+    assert data_set == {"name": "Ana", "source": "kiosk"}
+    assert page.find(id="f-source") is None
+
+
+def test_posted_names_the_model_does_not_have_are_never_sent(post):
+    model = object_model({"name": {"type": "string"}})
+
+    data_set, _ = post(model, [("f-name", "Ana"), ("f-admin", "true"), ("admin", "1")])
+
+    assert data_set == {"name": "Ana"}
+
+
+def test_saved_data_the_form_cannot_show_is_ignored(render):
+    model = object_model(
+        {"size": {"type": "integer"}, "pick": {"enum": ["a"]}, "tags": {
+            "type": "array", "items": {"type": "string"}}}
+    )
+    generated = build_form(make_campaign(model))
+
+    page = render(generated.make_form(data_set={"size": "x", "pick": "gone", "tags": 7}))
+
+    assert page.find(id="f-size")["value"] == ""
+    assert not page.find(id="f-pick").find_all(attrs={"checked": True})
+
+
+# Text: tidying and length caps.
+
+
+@pytest.mark.parametrize(
+    ("widget", "typed", "sent"),
+    [
+        ("", "  Ana Lima  ", "Ana Lima"),
+        ("", "two\r\nlines", "two lines"),
+        ("textarea", "two\r\nlines\r\n", "two\nlines"),
+        ("", "   ", None),
+    ],
+)
+def test_text_is_trimmed_and_line_breaks_are_normalised(post, widget, typed, sent):
+    model = object_model({"note": {"type": "string"}})
+    ui = {"fields": {"note": {"widget": widget}}} if widget else None
+
+    data_set, _ = post(model, [("f-note", typed)], ui=ui)
+
+    assert data_set == ({} if sent is None else {"note": sent})
+
+
+@pytest.mark.parametrize(
+    ("schema", "widget", "limit"),
+    [({}, "", 2000), ({}, "textarea", 10000), ({"maxLength": 20}, "", 20)],
+)
+def test_every_text_answer_has_a_length_cap(post, schema, widget, limit):
+    model = object_model({"note": {"type": "string", **schema}})
+    ui = {"fields": {"note": {"widget": widget}}} if widget else None
+
+    fits, _ = post(model, [("f-note", "x" * limit)], ui=ui)
+    _, form = post(model, [("f-note", "x" * (limit + 1))], ui=ui)
+
+    assert fits == {"note": "x" * limit}
+    assert errors_by_field(form) == {"f-note": f"Enter no more than {limit:,} characters."}
+
+
+@pytest.mark.parametrize(
+    ("schema", "typed", "message"),
+    [
+        ({"minLength": 3}, "ab", "Enter at least 3 characters."),
+        ({"minLength": 3, "maxLength": 5}, "abcdef", "Enter from 3 to 5 characters."),
+        ({"type": "integer", "multipleOf": 5}, "7", "Enter a whole number in steps of 5."),
+        ({"type": "number", "minimum": 0, "multipleOf": 0.5}, "0.7",
+         "Enter a number of 0 or more in steps of 0.5."),
+    ],
+)
+def test_guest_messages_are_chosen_by_keyword(post, schema, typed, message):
+    model = object_model({"answer": {"type": "string", **schema}})
+
+    _, form = post(model, [("f-answer", typed)])
+
+    assert errors_by_field(form) == {"f-answer": message}
+
+
+def test_error_summary_lists_every_error_in_page_order(post):
+    model = object_model(
+        {"b": {"type": "integer"}, "a": {"type": "string", "format": "email"}},
+        required=["a", "b"],
+    )
+
+    _, form = post(model, [("f-b", "x")], ui={"order": ["a", "b"]})
+
+    assert [item["field_id"] for item in form.error_summary] == ["f-a", "f-b"]

@@ -172,7 +172,7 @@ def test_coming_back_shows_the_saved_answers(guest):
     guest.find_booking(*DOC)
 
     fields = {
-        name: guest.last_page.select_one(f"[name={name}]")
+        name: guest.last_page.select_one(f"[name=f-{name}]")
         for name in ("flavor_profile", "custom_attribute")
     }
     assert fields["flavor_profile"]["value"] == "smoky"
@@ -247,7 +247,7 @@ def test_double_submit_delivers_once(guest, sandbox):
     first = guest.submit({"flavor_profile": "red"})
     second = guest.client.post(
         "/f/monster-mash/answers",
-        data={"__state": token, "flavor_profile": "red"},
+        data={"__state": token, "f-flavor_profile": "red"},
     )
 
     assert first.status_code == second.status_code == 303
@@ -267,7 +267,7 @@ def test_expired_page_keeps_answers_renews_token_and_sends_nothing(
     response = guest.submit({"flavor_profile": "vanilla"})
 
     assert response.status_code == 200
-    assert guest.last_page.select_one("[name=flavor_profile]")["value"] == "vanilla"
+    assert guest.last_page.select_one("[name=f-flavor_profile]")["value"] == "vanilla"
     assert guest.state_token() != old_token
     assert "open for a while" in text_of(guest.last_page.select_one(".notice"))
     assert patches_received(sandbox) == 0
@@ -279,7 +279,7 @@ def test_forged_state_token_is_refused_and_nothing_is_sent(guest, sandbox):
 
     response = guest.client.post(
         "/f/monster-mash/answers",
-        data={"__state": forged, "flavor_profile": "red"},
+        data={"__state": forged, "f-flavor_profile": "red"},
     )
 
     assert response.status_code == 400
@@ -296,7 +296,9 @@ def test_flow_sets_no_cookie(guest):
 def test_honeypot_post_is_dropped(guest, sandbox):
     guest.find_booking(*DOC)
 
-    response = guest.submit({"flavor_profile": "red", "homepage_url": "spam.example"})
+    response = guest.submit(
+        {"flavor_profile": "red"}, extra={"homepage_url": "spam.example"}
+    )
 
     assert response.status_code == 303
     assert patches_received(sandbox) == 0
@@ -312,7 +314,8 @@ def test_search_that_fails_upstream_shows_try_again_page(guest, sandbox, caplog)
     assert "try again" in text_of(guest.last_page).lower()
     assert "Traceback" not in response.get_data(as_text=True)
     assert "Loblaw" not in caplog.text and "Bob" not in caplog.text
-    assert "campaign=monster-mash" in caplog.text
+    failures = [r for r in caplog.records if r.name == "guest.errors"]
+    assert [(r.campaign, r.status) for r in failures] == [("monster-mash", 503)]
 
 
 def test_search_that_never_answers_gives_up_within_the_timeout(

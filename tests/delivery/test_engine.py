@@ -3,7 +3,7 @@ import pytest
 from delivery.cipher import build_cipher
 from delivery.engine import make_engine, normalize_url
 from delivery.outbox import Outbox
-from delivery_fakes import KEY
+from tests.delivery.fakes import KEY
 
 
 @pytest.mark.parametrize(

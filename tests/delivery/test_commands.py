@@ -3,8 +3,7 @@ from flask import Flask
 
 import delivery
 from anyroad.errors import DataRejected, InvalidApiKey
-from delivery.outbox import Outbox
-from delivery_fakes import KEY, FakeClient
+from tests.delivery.fakes import KEY, FakeClient
 
 PROFILE = "56c934fa-03c2-46f4-b7f9-6d44bafdd5a2"
 BODY = {"captured_at": "2024-05-01T12:00:00Z", "data_set": {"flavor_profile": "red"}}
@@ -38,41 +37,6 @@ def fail_one(outbox, key, error):
     submission, _ = outbox.accept(key, "monster-mash", PROFILE, BODY)
     outbox.deliver(submission.id, FakeClient(error))
     return submission
-
-
-def test_init_app_stores_a_ready_outbox(outbox):
-    assert isinstance(outbox, Outbox)
-    outbox.ping()
-
-
-def test_init_app_defaults_to_sqlite_in_the_instance_folder(tmp_path):
-    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
-    app.config.update(OUTBOX_KEY=KEY)
-
-    outbox = delivery.init_app(app)
-
-    assert outbox.engine.url.database == str(tmp_path / "instance" / "guestform.db")
-    assert (tmp_path / "instance" / "guestform.db").exists()
-    outbox.engine.dispose()
-
-
-@pytest.mark.parametrize(
-    ("setting", "value", "message"),
-    [
-        ("OUTBOX_KEY", "", "OUTBOX_KEY is empty"),
-        ("OUTBOX_KEY", "not-a-key", "Key 1 of OUTBOX_KEY is not a Fernet key"),
-        ("OUTBOX_RETENTION_DAYS", "a week", "OUTBOX_RETENTION_DAYS must be a whole"),
-        ("OUTBOX_LEASE_SECONDS", 0, "OUTBOX_LEASE_SECONDS must be at least 1"),
-        ("DATABASE_URL", "mysql://db/guestform", "names 'mysql'"),
-    ],
-)
-def test_init_app_refuses_unusable_settings(tmp_path, setting, value, message):
-    app = Flask("guestform-test", instance_path=str(tmp_path))
-    app.config.update(OUTBOX_KEY=KEY)
-    app.config[setting] = value
-
-    with pytest.raises(ValueError, match=message):
-        delivery.init_app(app)
 
 
 def test_init_db_command_creates_the_table(run, outbox):

@@ -1,0 +1,53 @@
+import pytest
+from flask import Flask
+
+import delivery
+from delivery.outbox import Outbox
+from tests.delivery.fakes import KEY
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
+    app.config.update(DATABASE_URL=database_url, OUTBOX_KEY=KEY)
+    delivery.init_app(app)
+    yield app
+    app.extensions["outbox"].engine.dispose()
+
+
+def test_init_app_stores_a_ready_outbox_and_the_cli_group(app):
+    outbox = app.extensions["outbox"]
+
+    assert isinstance(outbox, Outbox)
+    assert "outbox" in app.cli.commands
+    outbox.ping()
+
+
+def test_init_app_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
+    app.config.update(OUTBOX_KEY=KEY)
+
+    outbox = delivery.init_app(app)
+
+    assert outbox.engine.url.database == str(tmp_path / "instance" / "guestform.db")
+    assert (tmp_path / "instance" / "guestform.db").exists()
+    outbox.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("OUTBOX_KEY", "", "OUTBOX_KEY is empty"),
+        ("OUTBOX_KEY", "not-a-key", "Key 1 of OUTBOX_KEY is not a Fernet key"),
+        ("OUTBOX_RETENTION_DAYS", "a week", "OUTBOX_RETENTION_DAYS must be a whole"),
+        ("OUTBOX_LEASE_SECONDS", 0, "OUTBOX_LEASE_SECONDS must be at least 1"),
+        ("DATABASE_URL", "mysql://db/guestform", "names 'mysql'"),
+    ],
+)
+def test_init_app_refuses_unusable_settings(tmp_path, setting, value, message):
+    app = Flask("guestform-test", instance_path=str(tmp_path))
+    app.config.update(OUTBOX_KEY=KEY)
+    app.config[setting] = value
+
+    with pytest.raises(ValueError, match=message):
+        delivery.init_app(app)

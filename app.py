@@ -35,8 +35,9 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     campaign that cannot become a form stops start-up instead of failing a
     guest later.
     """
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(config.read_settings(settings))
+    settings = config.read_settings(settings)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"] or None)
+    app.config.update(settings)
     logs.configure(app)
     config.ensure_secrets(app.config, app.instance_path)
 
@@ -95,7 +96,8 @@ def connect_upstream(app: Flask) -> None:
                 "CAMPAIGNS_DIR": app.config["CAMPAIGNS_DIR"],
                 "SANDBOX_SEED": True,
                 "SANDBOX_FAULTS": app.config["SANDBOX_FAULTS"],
-            }
+            },
+            port=app.config["SANDBOX_PORT"],
         )
         app.extensions["sandbox"] = running
         base_url = running.base_url
@@ -140,7 +142,9 @@ def main() -> None:
     """Serve the app for development and print the demo link."""
     from guest.devserver import serve
 
-    serve(create_app(), port=int(os.environ.get("PORT", "5000")))
+    port = int(os.environ.get("PORT", "5000"))
+    sandbox_port = int(os.environ.get("SANDBOX_PORT", port + 1))
+    serve(create_app({"SANDBOX_PORT": sandbox_port}), port=port)
 
 
 if __name__ == "__main__":

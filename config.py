@@ -41,7 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_PARTS": 400,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "INSTANCE_PATH": "",
     "SANDBOX_DATABASE": "",
+    "SANDBOX_PORT": 0,
     "SANDBOX_FAULTS": None,
     # The flow sets no cookie; should one appear, it must survive an iframe
     # on a venue's site, and SameSite=None is only honoured with Secure.
@@ -56,6 +58,7 @@ NUMBERS = {
     "PAGE_TOKEN_MAX_AGE": int,
     "PAGE_TOKEN_RENEW_WITHIN": int,
     "DEEP_LINK_DAYS": int,
+    "SANDBOX_PORT": int,
     "MAX_CONTENT_LENGTH": int,
     "MAX_FORM_PARTS": int,
     "MAX_FORM_MEMORY_SIZE": int,

@@ -472,6 +472,13 @@ class Outliner:
             child.depends_on = tuple(dependents.get(name, ()))
             node.children.append(child)
 
+        for trigger in schema.get("dependencies", {}):
+            if node.child(trigger).kind == "boolean":
+                here = f"{pointer}/dependencies/{json_pointer([trigger])[1:]}"
+                raise self.fail(here, "dependencies", f"{trigger!r} is a checkbox, "
+                                "and an unticked box is sent as false, so it would "
+                                "always count as answered; use a choice instead")
+
     def dependents(
         self, schema: dict[str, Any], pointer: str, properties: dict[str, Any]
     ) -> dict[str, list[str]]:

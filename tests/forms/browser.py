@@ -132,3 +132,60 @@ def row_ids(soup: BeautifulSoup, rows_id: str) -> list[str]:
         found.append(f"{rows_id}-{match.group(1)}")
 
     return found
+
+
+def local_date_time(value: str, zone_name: str) -> str:
+    """Give what a guest picks in a datetime-local input for a stored value."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    zone = timezone.utc if zone_name in ("", "UTC") else ZoneInfo(zone_name)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(zone)
+    return moment.replace(tzinfo=None).isoformat()
+
+
+def typed_text(node, value, zone_name: str) -> str:
+    """Give the text a guest types for a value."""
+    if node.format == "date-time":
+        return local_date_time(value, zone_name)
+    if isinstance(value, float):
+        return repr(value)
+
+    return str(value)
+
+
+def label_of(node, value) -> str:
+    """Find the label a guest reads for an option's value."""
+    for choice in node.choices:
+        if type(choice.value) is type(value) and choice.value == value:
+            return choice.label
+
+    raise AssertionError(f"{value!r} is not an option of {node.key}")
+
+
+def fill(soup: BeautifulSoup, node, value, path=(), zone_name: str = "") -> None:
+    """Answer the questions of an empty form as a guest would, by label."""
+    element_id = field_id(path) if path else None
+    if node.kind == "group":
+        for child in node.children:
+            if child.key in value and not child.hidden:
+                fill(soup, child, value[child.key], (*path, child.key), zone_name)
+    elif node.kind == "rows":
+        shown = row_ids(soup, element_id)
+        while len(shown) < len(value):
+            add_row(soup, element_id)
+            shown = row_ids(soup, element_id)
+        for row_id, item in zip(shown, value):
+            index = int(row_id.rsplit("-", 1)[1])
+            fill(soup, node.item, item, (*path, index), zone_name)
+    elif node.kind == "checklist":
+        for item in value:
+            pick(soup, element_id, label_of(node, item))
+    elif node.kind == "choice" and node.widget == "select":
+        pick(soup, element_id, label_of(node, value))
+    elif node.kind == "choice":
+        pick(soup, element_id, label_of(node, value))
+    elif node.kind == "boolean":
+        tick(soup, element_id, value is True)
+    elif value is not None:
+        type_into(soup, element_id, typed_text(node, value, zone_name))

@@ -86,3 +86,13 @@ def test_top_level_must_be_an_object():
     with pytest.raises(CampaignError, match=r"/data_model/allOf/0 \(keyword: type\)"):
         build_form(make_campaign({"type": "object", "properties": {}, "allOf": [
             {"type": "string"}]}))
+
+
+def test_checkbox_cannot_trigger_a_dependency():
+    model = object_model(
+        {"gift": {"type": "boolean"}, "message": {"type": "string"}},
+        dependencies={"gift": ["message"]},
+    )
+
+    with pytest.raises(CampaignError, match=r"/data_model/dependencies/gift \(keyword: dependencies\)"):
+        build_form(make_campaign(model))

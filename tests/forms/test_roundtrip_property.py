@@ -155,13 +155,13 @@ def values_for(draw, schema, required):
     """Draw a value for a property; None means "leave it out"."""
     types = types_of(schema)
     nullable = "null" in types
+    if "boolean" in types and not nullable:
+        return True if schema.get("enum") == [True] else draw(st.booleans())
     if "enum" in schema or "oneOf" in schema:
         options = schema.get("enum") or [o["enum"][0] for o in schema["oneOf"]]
         if not required and draw(st.booleans()):
             return _ABSENT
         return draw(st.sampled_from(options))
-    if "boolean" in types and not nullable:
-        return True if schema.get("enum") == [True] else draw(st.booleans())
     if "boolean" in types:
         if not required and draw(st.booleans()):
             return _ABSENT

@@ -21,6 +21,7 @@ from jsonschema import ValidationError
 from werkzeug.datastructures import MultiDict
 from wtforms import Field
 from wtforms.fields.core import UnboundField
+from wtforms.utils import unset_value
 
 from forms import messages
 from forms.campaign import Campaign, CampaignError
@@ -150,7 +151,11 @@ class GeneratedForm:
         if node.kind == "rows":
             return RowsField(self._unbound(node.item, False), node.label, node=node, **name)
 
-        return FIELD_CLASSES[node.kind](node.label, node=node, zone=self.zone, **name)
+        # WTForms' default default is None, which a nullable choice would
+        # show as its "No preference" option already chosen.
+        return FIELD_CLASSES[node.kind](
+            node.label, node=node, zone=self.zone, default=unset_value, **name
+        )
 
 
 @dataclass

@@ -39,7 +39,6 @@ bp = Blueprint("guest", __name__)
 STATE_FIELD = "__state"
 LOOKUP_FIELD = "__lookup"
 HONEYPOT_FIELD = "homepage_url"
-RESERVED_FIELDS = frozenset({STATE_FIELD, LOOKUP_FIELD, HONEYPOT_FIELD})
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 NO_MATCH = (
@@ -50,6 +49,17 @@ NOT_FOR_BOOKING = (
     "We found your booking, but this form is for another experience. "
     "Use the link from the email about your own visit."
 )
+DEEP_LINK_FAILURES = {
+    TokenTooOld: (
+        "expired",
+        "This link has expired. Find your booking below instead.",
+    ),
+    TokenInvalid: (
+        "invalid",
+        "This link is not valid. Find your booking below instead.",
+    ),
+    ProfileNotFound: ("no_profile", NO_MATCH),
+}
 
 
 @bp.url_value_preprocessor
@@ -217,27 +227,12 @@ def open_deep_link(slug: str, token: str):
         payload = current_app.extensions["signer"].read_deep_link(
             token, slug, max_age=days * 86400
         )
-    except TokenTooOld:
-        log_step("deep_link", "expired", started)
-        return render_lookup(
-            LookupForm(),
-            fallback_source,
-            notice="This link has expired. Find your booking below instead.",
-        )
-    except TokenInvalid:
-        log_step("deep_link", "invalid", started)
-        return render_lookup(
-            LookupForm(),
-            fallback_source,
-            notice="This link is not valid. Find your booking below instead.",
-        )
-
-    g.profile_id = payload["p"]
-    try:
+        g.profile_id = payload["p"]
         profile = current_app.extensions["profile_client"].get(payload["p"])
-    except ProfileNotFound:
-        log_step("deep_link", "no_profile", started)
-        return render_lookup(LookupForm(), fallback_source, notice=NO_MATCH)
+    except (TokenTooOld, TokenInvalid, ProfileNotFound) as exc:
+        outcome, notice = DEEP_LINK_FAILURES[type(exc)]
+        log_step("deep_link", outcome, started)
+        return render_lookup(LookupForm(), fallback_source, notice=notice)
 
     profile, outcome = choose_profile([profile])
     log_step("deep_link", outcome, started, profile)

@@ -29,7 +29,16 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_KEY": "",
     "DATABASE_URL": "",
     "OUTBOX_RETENTION_DAYS": 7,
+    "OUTBOX_FAILED_RETENTION_DAYS": 30,
+    "OUTBOX_LEASE_SECONDS": 60,
+    "OUTBOX_MAX_ATTEMPTS": 50,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Keeps guestform's counters apart when one Redis serves several apps.
+    "RATELIMIT_KEY_PREFIX": "guestform",
+    # While Redis is unreachable, count in each process's memory instead of
+    # failing every lookup with a 500; Flask-Limiter goes back to Redis when
+    # it answers again.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "LOOKUP_LIMIT_PER_IP": "20 per minute;200 per hour",
     "LOOKUP_LIMIT_PER_BOOKING": "10 per hour",
     "PAGE_TOKEN_MAX_AGE": 2 * 3600,
@@ -55,6 +64,9 @@ NUMBERS = {
     "ANYROAD_CONNECT_TIMEOUT": float,
     "ANYROAD_READ_TIMEOUT": float,
     "OUTBOX_RETENTION_DAYS": int,
+    "OUTBOX_FAILED_RETENTION_DAYS": int,
+    "OUTBOX_LEASE_SECONDS": int,
+    "OUTBOX_MAX_ATTEMPTS": int,
     "PAGE_TOKEN_MAX_AGE": int,
     "PAGE_TOKEN_RENEW_WITHIN": int,
     "DEEP_LINK_DAYS": int,
@@ -64,7 +76,11 @@ NUMBERS = {
     "MAX_FORM_MEMORY_SIZE": int,
 }
 
-FLAGS = {"TRUST_PROXY", "SESSION_COOKIE_SECURE"}
+FLAGS = {
+    "TRUST_PROXY",
+    "SESSION_COOKIE_SECURE",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+}
 
 
 class ConfigError(RuntimeError):

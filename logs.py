@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from pathlib import PurePosixPath
+from typing import Any
 
-from flask import Flask
+from flask import Flask, before_render_template, g, template_rendered
+
+log = logging.getLogger(__name__)
 
 FIELDS = (
     "step",
@@ -41,7 +46,15 @@ class KeyValueFormatter(logging.Formatter):
 
 
 def configure(app: Flask) -> None:
-    """Send guestform's logs to stderr in the key=value format, once."""
+    """Send guestform's logs to stderr in the key=value format, once.
+
+    Page renders are logged from Flask's template signals rather than from
+    each view, so every page, error pages included, gets its "render" line
+    without a view having to remember it.
+    """
+    before_render_template.connect(start_render_clock, app)
+    template_rendered.connect(log_render, app)
+
     root = logging.getLogger()
     if any(isinstance(h.formatter, KeyValueFormatter) for h in root.handlers):
         return
@@ -54,3 +67,28 @@ def configure(app: Flask) -> None:
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
     app.logger.handlers.clear()
     app.logger.propagate = True
+
+
+def start_render_clock(sender: Flask, template: Any, context: dict, **_: Any) -> None:
+    """Note when a page started rendering, for the duration on its line."""
+    g.render_started = time.perf_counter()
+
+
+def log_render(sender: Flask, template: Any, context: dict, **_: Any) -> None:
+    """Write the "render" line of a page: which page, for whom, how long."""
+    started = g.pop("render_started", None)
+    page = PurePosixPath(template.name or "page").stem
+    campaign = getattr(g, "campaign", None)
+    log.info(
+        "render %s",
+        page,
+        extra={
+            "step": "render",
+            "campaign": getattr(campaign, "slug", None),
+            "profile_id": getattr(g, "profile_id", None),
+            "outcome": page,
+            "duration_ms": (
+                round((time.perf_counter() - started) * 1000, 1) if started else None
+            ),
+        },
+    )

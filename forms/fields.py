@@ -10,6 +10,7 @@ Each field knows its ``node`` and reports ``answer`` (a JSON value or
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -295,7 +296,9 @@ class ChecklistField(AnswerField):
         self.answer, self.text = EMPTY, ""
         self.chosen: set[str] = set()
         if isinstance(value, list):
-            picked = [c for c in self.node.choices if any(_same(c.value, v) for v in value)]
+            picked = [
+                c for c in self.node.choices if any(_same(c.value, v) for v in value)
+            ]
             self.chosen = {c.token for c in picked}
             self.answer = [c.value for c in picked] if picked else EMPTY
 
@@ -315,7 +318,9 @@ class ChecklistField(AnswerField):
 class GroupField(Shown, FormField):
     """A nested object, shown as a fieldset of its own questions."""
 
-    errors: list[str] = []
+    # FormField reads errors from its subform and cannot be given any;
+    # a group has errors of its own (a dependency, a count).
+    errors: Sequence[str] = ()
 
     def __init__(self, form_class, label=None, node: Node | None = None, **kwargs):
         super().__init__(form_class, label, **kwargs)
@@ -357,12 +362,12 @@ class RowsField(Shown, FieldList):
 
     def template_row(self) -> Field:
         """Bind one blank row named with ``__index__`` for form.js to copy."""
-        options = dict(
-            name=f"{self.name}-__index__",
-            id=f"{self.id}-__index__",
-            _meta=self.meta,
-            translations=self._translations,
-        )
+        options = {
+            "name": f"{self.name}-__index__",
+            "id": f"{self.id}-__index__",
+            "_meta": self.meta,
+            "translations": self._translations,
+        }
         field = self.meta.bind_field(self._form, self.unbound_field, options)
         field.process(None)
         return field

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-
 from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker, ValidationError, validators
@@ -64,8 +63,11 @@ def is_time(value: object) -> bool:
         return False
 
     hour, minute, second = match.group(1), match.group(2), match.group(3) or "0"
-    return int(hour) < 24 and int(minute) < 60 and int(second) < 60 and (
-        _is_offset(match.group(5))
+    return (
+        int(hour) < 24
+        and int(minute) < 60
+        and int(second) < 60
+        and (_is_offset(match.group(5)))
     )
 
 

@@ -13,8 +13,9 @@ Profile API would refuse.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from jsonschema import ValidationError
@@ -27,7 +28,6 @@ from forms import messages
 from forms.campaign import Campaign, CampaignError
 from forms.fields import (
     EMPTY,
-    AnswerField,
     ChecklistField,
     ChoiceField,
     GroupField,
@@ -81,7 +81,7 @@ def build_form(campaign: Campaign) -> GeneratedForm:
             "as Europe/London."
         ) from exc
 
-    defaults = default_answers(root, source)
+    defaults = default_answers(root, campaign.data_model, source)
     return GeneratedForm(campaign, root, zone, defaults)
 
 
@@ -124,7 +124,7 @@ class GeneratedForm:
         ``form.error_summary`` as ``{"message", "field_id"}``.
         """
         book = Ledger()
-        data = book.collect_group(iter_fields(form), self.root, ())
+        data = book.collect_group(iter(form), self.root, ())
         data.update(self.hidden)
 
         for error in self.validator.iter_errors(data):
@@ -149,7 +149,9 @@ class GeneratedForm:
         if node.kind == "group":
             return GroupField(self._form_class(node), node.label, node=node, **name)
         if node.kind == "rows":
-            return RowsField(self._unbound(node.item, False), node.label, node=node, **name)
+            return RowsField(
+                self._unbound(node.item, False), node.label, node=node, **name
+            )
 
         # WTForms' default default is None, which a nullable choice would
         # show as its "No preference" option already chosen.
@@ -229,8 +231,11 @@ class Ledger:
         while path and path not in self.fields:
             path = path[:-1]
         if not path:
-            self.loose.append(messages.UNKNOWN if keyword != "required" else (
-                messages.ANSWER_REQUIRED))
+            self.loose.append(
+                messages.UNKNOWN
+                if keyword != "required"
+                else (messages.ANSWER_REQUIRED)
+            )
             return
 
         item = self.fields[path]
@@ -240,7 +245,7 @@ class Ledger:
         """Keep one message per question: the first rule to fix."""
         for notes in self.found.values():
             notes.sort(key=lambda n: _priority(n[0]))
-            keyword, item, message = notes[0]
+            _, item, message = notes[0]
             item.errors = [message]
 
 
@@ -269,10 +274,6 @@ def blank_answer(node: Node) -> Any:
         return []
 
     return EMPTY
-
-
-def iter_fields(form: SchemaForm) -> Iterator[Field]:
-    return iter(form)
 
 
 def walk_fields(fields) -> Iterator[Field]:
@@ -313,13 +314,14 @@ def prefill(node: Node, value: Any) -> Any:
     return value
 
 
-def default_answers(root: Node, source: str) -> dict:
+def default_answers(root: Node, model: dict, source: str) -> dict:
     """Gather the model's defaults as the data set a fresh form starts from.
 
     Defaults inside optional groups or list entries are refused: they would
     make every guest's group look started, and then demand its required
     answers.
     """
+
     def gather(node: Node, optional_above: bool) -> Any:
         if "default" in node.schema and node is not root:
             if optional_above:
@@ -328,7 +330,14 @@ def default_answers(root: Node, source: str) -> dict:
                     "default inside an optional group or a list would start it "
                     "for every guest; drop the default or make the group required."
                 )
-            return node.schema["default"]
+            default = node.schema["default"]
+            schema = {**node.schema, "definitions": model.get("definitions", {})}
+            if not build_validator(schema).is_valid(default):
+                raise CampaignError(
+                    f"{source}: {node.pointer}/default (keyword: default): "
+                    f"{default!r} is not a valid answer to its own question."
+                )
+            return default
         if node.kind == "group":
             found = {}
             for child in node.children:
@@ -344,6 +353,3 @@ def default_answers(root: Node, source: str) -> dict:
 
     found = gather(root, False)
     return found if found is not EMPTY else {}
-
-
-__all__ = ["AnswerField", "GeneratedForm", "build_form"]

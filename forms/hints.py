@@ -32,19 +32,26 @@ WIDGETS = {
 RADIO_LIMIT = 5
 
 
-def apply_hints(root: Node, ui: dict[str, Any], model: dict[str, Any], source: str) -> None:
+def apply_hints(
+    root: Node, ui: dict[str, Any], model: dict[str, Any], source: str
+) -> None:
     """Check a campaign's ``ui`` hints against its outline and apply them.
 
     Raises CampaignError naming the file, the pointer into ``ui`` and the
     hint at fault.
     """
+
     def fail(pointer: str, keyword: str, reason: str) -> CampaignError:
         return CampaignError(f"{source}: {pointer} (keyword: {keyword}): {reason}.")
 
     for key in ui:
         if key not in UI_KEYS | PAGE_KEYS:
-            raise fail(f"/ui/{key}", key, "not a known UI hint; use one of "
-                       + ", ".join(sorted(UI_KEYS | PAGE_KEYS)))
+            raise fail(
+                f"/ui/{key}",
+                key,
+                "not a known UI hint; use one of "
+                + ", ".join(sorted(UI_KEYS | PAGE_KEYS)),
+            )
     for key in ("title", "intro", "timezone"):
         if not isinstance(ui.get(key, ""), str):
             raise fail(f"/ui/{key}", key, "must be a string")
@@ -65,25 +72,40 @@ def apply_hints(root: Node, ui: dict[str, Any], model: dict[str, Any], source: s
             raise fail(here, "fields", "must be an object of hints")
         for key, value in hints.items():
             if key not in FIELD_KEYS:
-                raise fail(f"{here}/{key}", key, "not a known field hint; use one "
-                           "of " + ", ".join(sorted(FIELD_KEYS)))
+                raise fail(
+                    f"{here}/{key}",
+                    key,
+                    "not a known field hint; use one "
+                    "of " + ", ".join(sorted(FIELD_KEYS)),
+                )
             if key != "enum_labels" and not isinstance(value, str):
                 raise fail(f"{here}/{key}", key, "must be a string")
         widget = hints.get("widget", "")
         if widget and node.kind not in WIDGETS.get(widget, ()):
-            raise fail(f"{here}/widget", "widget", f"{widget!r} cannot show a "
-                       f"{node.kind} question")
+            raise fail(
+                f"{here}/widget",
+                "widget",
+                f"{widget!r} cannot show a {node.kind} question",
+            )
         if widget == "textarea" and node.format:
-            raise fail(f"{here}/widget", "widget", "a formatted answer needs its "
-                       "own input, not a textarea")
+            raise fail(
+                f"{here}/widget",
+                "widget",
+                "a formatted answer needs its own input, not a textarea",
+            )
         labels = hints.get("enum_labels", {})
-        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        if not isinstance(labels, dict) or not all(
+            isinstance(v, str) for v in labels.values()
+        ):
             raise fail(f"{here}/enum_labels", "enum_labels", "must map options to text")
         known = {choice_text(c.value): c for c in node.choices}
         for option, label in labels.items():
             if option not in known:
-                raise fail(f"{here}/enum_labels", "enum_labels", f"{option!r} is "
-                           "not one of the options")
+                raise fail(
+                    f"{here}/enum_labels",
+                    "enum_labels",
+                    f"{option!r} is not one of the options",
+                )
             known[option].label = label
 
         node.label = hints.get("label", node.label)
@@ -116,8 +138,11 @@ def apply_order(root: Node, order: Any, fail) -> None:
         raise fail("/ui/order", "order", "names a field twice")
     for position, name in enumerate(order):
         if root.child(name) is None:
-            raise fail(f"/ui/order/{position}", "order", f"the data model has no "
-                       f"top-level field {name!r}")
+            raise fail(
+                f"/ui/order/{position}",
+                "order",
+                f"the data model has no top-level field {name!r}",
+            )
 
     listed = [root.child(name) for name in order]
     rest = [n for n in root.children if n.key not in order]
@@ -133,7 +158,9 @@ def apply_hidden(root: Node, hidden: Any, model: dict[str, Any], fail) -> None:
         here = "/ui/hidden" + json_pointer([name])
         node = root.child(name)
         if node is None:
-            raise fail(here, "hidden", f"the data model has no top-level field {name!r}")
+            raise fail(
+                here, "hidden", f"the data model has no top-level field {name!r}"
+            )
         schema = {**node.schema, "definitions": model.get("definitions", {})}
         if not build_validator(schema).is_valid(value):
             raise fail(here, "hidden", f"{value!r} is not a valid value for {name!r}")

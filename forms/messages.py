@@ -78,7 +78,9 @@ def required_message(node: Node) -> str:
     if node.kind == "rows":
         return ADD_ENTRY
     if node.kind in ("integer", "number"):
-        return range_message(node, "a whole number" if node.kind == "integer" else "a number")
+        return range_message(
+            node, "a whole number" if node.kind == "integer" else "a number"
+        )
     if node.format in FORMAT_EXAMPLES:
         return FORMAT_EXAMPLES[node.format]
 
@@ -88,7 +90,9 @@ def required_message(node: Node) -> str:
 def type_message(node: Node) -> str:
     """Say what kind of answer the question takes."""
     if node.kind in ("integer", "number"):
-        return range_message(node, "a whole number" if node.kind == "integer" else "a number")
+        return range_message(
+            node, "a whole number" if node.kind == "integer" else "a number"
+        )
     if node.kind in ("choice", "boolean", "checklist"):
         return required_message(node)
     if node.format in FORMAT_EXAMPLES:
@@ -108,11 +112,17 @@ def range_message(node: Node, noun: str) -> str:
             second = f"less than {high}" if high_open else f"at most {high}"
             text = f"Enter {noun} {first} and {second}"
     elif low is not None:
-        text = f"Enter {noun} more than {low}" if low_open else (
-            f"Enter {noun} of {low} or more")
+        text = (
+            f"Enter {noun} more than {low}"
+            if low_open
+            else (f"Enter {noun} of {low} or more")
+        )
     elif high is not None:
-        text = f"Enter {noun} less than {high}" if high_open else (
-            f"Enter {noun} of {high} or less")
+        text = (
+            f"Enter {noun} less than {high}"
+            if high_open
+            else (f"Enter {noun} of {high} or less")
+        )
     else:
         text = f"Enter {noun}"
 
@@ -134,14 +144,18 @@ def bounds(node: Node) -> tuple[str | None, bool, str | None, bool]:
     if node.kind == "integer":
         low, high = inclusive_minimum(schema), inclusive_maximum(schema)
         return (
-            None if low is None else _number(low), False,
-            None if high is None else _number(high), False,
+            None if low is None else _number(low),
+            False,
+            None if high is None else _number(high),
+            False,
         )
 
     low, high = schema.get("minimum"), schema.get("maximum")
     return (
-        None if low is None else _number(low), bool(schema.get("exclusiveMinimum")),
-        None if high is None else _number(high), bool(schema.get("exclusiveMaximum")),
+        None if low is None else _number(low),
+        bool(schema.get("exclusiveMinimum")),
+        None if high is None else _number(high),
+        bool(schema.get("exclusiveMaximum")),
     )
 
 
@@ -206,4 +220,6 @@ def _number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
 
-    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
+    return (
+        f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
+    )

@@ -34,8 +34,7 @@ SUPPORTED_KEYWORDS = frozenset(
 REFUSALS = {
     "patternProperties": "a form cannot ask for answers under names it does "
     "not know in advance",
-    "additionalItems": "a form cannot ask for a list whose entries differ by "
-    "position",
+    "additionalItems": "a form cannot ask for a list whose entries differ by position",
     "not": "a form cannot show what an answer must not be",
     "minProperties": "a form cannot count how many questions were answered; "
     "use required instead",
@@ -143,8 +142,7 @@ class Outliner:
 
     def fail(self, pointer: str, keyword: str, reason: str) -> CampaignError:
         return CampaignError(
-            f"{self.source}: {pointer} (keyword: {keyword}) cannot be a form: "
-            f"{reason}."
+            f"{self.source}: {pointer} (keyword: {keyword}) cannot be a form: {reason}."
         )
 
     def outline(self) -> Node:
@@ -189,8 +187,9 @@ class Outliner:
         here = f"{pointer}/$ref"
         if not isinstance(ref, str) or not ref.startswith("#/definitions/"):
             raise self.fail(
-                here, "$ref", f"only references into #/definitions/ are "
-                f"supported, not {ref!r}"
+                here,
+                "$ref",
+                f"only references into #/definitions/ are supported, not {ref!r}",
             )
         if ref in seen:
             raise self.fail(here, "$ref", f"{ref} refers back to itself")
@@ -198,8 +197,10 @@ class Outliner:
         extra = set(schema) - {"$ref"} - ANNOTATIONS
         if extra:
             raise self.fail(
-                pointer, sorted(extra)[0], "Draft 4 ignores keywords next to "
-                "$ref; move them into an allOf with the $ref"
+                pointer,
+                min(extra),
+                "Draft 4 ignores keywords next to "
+                "$ref; move them into an allOf with the $ref",
             )
 
         target: Any = self.model
@@ -209,7 +210,9 @@ class Outliner:
                 raise self.fail(here, "$ref", f"{ref} does not exist")
             target = target[part]
 
-        resolved, pointer, seen = self.resolve(target, "/data_model" + ref[1:], seen | {ref})
+        resolved, pointer, seen = self.resolve(
+            target, "/data_model" + ref[1:], seen | {ref}
+        )
         notes = {k: v for k, v in schema.items() if k in ANNOTATIONS}
         return {**resolved, **notes}, pointer, seen
 
@@ -217,7 +220,9 @@ class Outliner:
         for keyword in schema:
             if keyword in SUPPORTED_KEYWORDS or keyword in ANNOTATIONS:
                 continue
-            if keyword.startswith("x-") or (keyword == "id" and pointer == "/data_model"):
+            if keyword.startswith("x-") or (
+                keyword == "id" and pointer == "/data_model"
+            ):
                 continue
             reason = REFUSALS.get(keyword, "guestform does not support this keyword")
             raise self.fail(f"{pointer}/{keyword}", keyword, reason)
@@ -225,27 +230,33 @@ class Outliner:
         extra = schema.get("additionalProperties", False)
         if isinstance(extra, dict) and extra:
             raise self.fail(
-                f"{pointer}/additionalProperties", "additionalProperties",
+                f"{pointer}/additionalProperties",
+                "additionalProperties",
                 "a form cannot ask for answers under names it does not know "
                 "in advance; use true, false or list the properties",
             )
         if isinstance(schema.get("items"), list):
             raise self.fail(
-                f"{pointer}/items", "items", "a form cannot ask for a list "
+                f"{pointer}/items",
+                "items",
+                "a form cannot ask for a list "
                 "whose entries differ by position; give items one schema",
             )
         step = schema.get("multipleOf")
         if isinstance(step, float) and not _is_exact_step(step):
             raise self.fail(
-                f"{pointer}/multipleOf", "multipleOf", f"{step} has no exact "
+                f"{pointer}/multipleOf",
+                "multipleOf",
+                f"{step} has no exact "
                 "binary value, so validators would refuse right answers; use "
                 "a whole number (for example pence instead of pounds)",
             )
         fmt = schema.get("format")
         if fmt is not None and fmt not in SUPPORTED_FORMATS:
             raise self.fail(
-                f"{pointer}/format", "format", f"{fmt!r} is not one of "
-                f"{', '.join(SUPPORTED_FORMATS)}",
+                f"{pointer}/format",
+                "format",
+                f"{fmt!r} is not one of {', '.join(SUPPORTED_FORMATS)}",
             )
 
     def merge(
@@ -258,7 +269,9 @@ class Outliner:
             elif key == "properties":
                 props = dict(merged[key])
                 for name, sub in value.items():
-                    props[name] = {"allOf": [props[name], sub]} if name in props else sub
+                    props[name] = (
+                        {"allOf": [props[name], sub]} if name in props else sub
+                    )
                 merged[key] = props
             elif key == "items":
                 merged[key] = {"allOf": [merged[key], value]}
@@ -266,13 +279,18 @@ class Outliner:
                 merged[key] = list(dict.fromkeys([*merged[key], *value]))
             elif key == "type":
                 mine = _as_list(merged[key])
-                both = [t for t in mine if t in _as_list(value) or (
-                    t == "number" and "integer" in _as_list(value))]
+                both = [
+                    t
+                    for t in mine
+                    if t in _as_list(value)
+                    or (t == "number" and "integer" in _as_list(value))
+                ]
                 if "integer" in _as_list(value) and "number" in mine:
                     both = [t if t != "number" else "integer" for t in both]
                 if not both:
-                    raise self.fail(pointer, "type", "allOf asks for types no "
-                                    "answer can have")
+                    raise self.fail(
+                        pointer, "type", "allOf asks for types no answer can have"
+                    )
                 merged[key] = both
             elif key == "enum":
                 common = [v for v in merged[key] if _contains(value, v)]
@@ -293,8 +311,9 @@ class Outliner:
                 continue
             elif merged[key] != value:
                 raise self.fail(
-                    pointer, key, f"allOf gives two different values for {key}; "
-                    "keep one",
+                    pointer,
+                    key,
+                    f"allOf gives two different values for {key}; keep one",
                 )
 
         return merged
@@ -325,8 +344,9 @@ class Outliner:
             help=schema.get("description", ""),
         )
         if choices is not None and base_type in ("object", "array"):
-            raise self.fail(pointer, "enum", "options must be plain values, "
-                            "not lists or objects")
+            raise self.fail(
+                pointer, "enum", "options must be plain values, not lists or objects"
+            )
         if choices is not None:
             self.choose_kind(node, self.typed_choices(schema, choices, pointer))
         elif base_type == "object":
@@ -341,8 +361,9 @@ class Outliner:
             node.kind = {"string": "text"}.get(base_type, base_type)
 
         if node.kind not in ("text",) and "format" in schema:
-            raise self.fail(f"{pointer}/format", "format", "formats apply to "
-                            "text answers only")
+            raise self.fail(
+                f"{pointer}/format", "format", "formats apply to text answers only"
+            )
         return node
 
     def base_type(self, schema: dict[str, Any], pointer: str) -> tuple[str, bool]:
@@ -356,8 +377,7 @@ class Outliner:
             elif "items" in schema:
                 declared = "array"
             else:
-                raise self.fail(pointer, "type", "say which type of answer "
-                                "this is")
+                raise self.fail(pointer, "type", "say which type of answer this is")
 
         types = _as_list(declared)
         nullable = "null" in types
@@ -368,8 +388,9 @@ class Outliner:
             return "mixed", nullable
         if len(rest) != 1 or rest[0] not in TYPES:
             raise self.fail(
-                f"{pointer}/type", "type", f"{declared!r} must be one type, "
-                'optionally with "null"',
+                f"{pointer}/type",
+                "type",
+                f'{declared!r} must be one type, optionally with "null"',
             )
 
         return rest[0], nullable
@@ -385,9 +406,9 @@ class Outliner:
         return None
 
     def titled_value(self, option: Any) -> Any:
-        if isinstance(option, dict) and isinstance(option.get("enum"), list):
-            if len(option["enum"]) == 1:
-                return option["enum"][0]
+        enum = option.get("enum") if isinstance(option, dict) else None
+        if isinstance(enum, list) and len(enum) == 1:
+            return enum[0]
 
         return _NOT_TITLED
 
@@ -396,17 +417,24 @@ class Outliner:
             if keyword not in schema:
                 continue
             if "enum" in schema:
-                raise self.fail(pointer, keyword, "give either enum or titled "
-                                f"{keyword} options, not both")
+                raise self.fail(
+                    pointer,
+                    keyword,
+                    f"give either enum or titled {keyword} options, not both",
+                )
             labels = {}
             for index, option in enumerate(schema[keyword]):
                 here = f"{pointer}/{keyword}/{index}"
                 value = self.titled_value(option)
                 allowed = {"enum", "title", "description", "type"}
                 if value is _NOT_TITLED or set(option) - allowed:
-                    raise self.fail(here, keyword, "only a list of options, "
-                                    'each {"enum": [value], "title": ...}, can '
-                                    "be a choice")
+                    raise self.fail(
+                        here,
+                        keyword,
+                        "only a list of options, "
+                        'each {"enum": [value], "title": ...}, can '
+                        "be a choice",
+                    )
                 labels[choice_text(value)] = option.get("title", "")
             values = self.choice_values(schema)
             return self.label_choices(values, labels)
@@ -446,9 +474,15 @@ class Outliner:
         return kept
 
     def choose_kind(self, node: Node, choices: list[Choice]) -> None:
+        """Make a checkbox of [true] or [true, false]; else a list of options.
+
+        Titled options are always a choice: their titles are the words the
+        campaign wants guests to read for yes and for no.
+        """
         values = [c.value for c in choices]
-        if node.base_type == "boolean" and None not in values:
-            node.kind = "boolean"
+        titled = "oneOf" in node.schema or "anyOf" in node.schema
+        if node.base_type == "boolean" and True in values and None not in values:
+            node.kind = "choice" if titled else "boolean"
         else:
             node.kind = "choice"
         node.choices = choices
@@ -460,8 +494,11 @@ class Outliner:
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
         for name in required - set(properties):
-            raise self.fail(f"{pointer}/required", "required", f"{name!r} is "
-                            "required but is not one of the properties")
+            raise self.fail(
+                f"{pointer}/required",
+                "required",
+                f"{name!r} is required but is not one of the properties",
+            )
 
         dependents = self.dependents(schema, pointer, properties)
         for name, sub in properties.items():
@@ -475,9 +512,13 @@ class Outliner:
         for trigger in schema.get("dependencies", {}):
             if node.child(trigger).kind == "boolean":
                 here = f"{pointer}/dependencies/{json_pointer([trigger])[1:]}"
-                raise self.fail(here, "dependencies", f"{trigger!r} is a checkbox, "
-                                "and an unticked box is sent as false, so it would "
-                                "always count as answered; use a choice instead")
+                raise self.fail(
+                    here,
+                    "dependencies",
+                    f"{trigger!r} is a checkbox, "
+                    "and an unticked box is sent as false, so it would "
+                    "always count as answered; use a choice instead",
+                )
 
     def dependents(
         self, schema: dict[str, Any], pointer: str, properties: dict[str, Any]
@@ -488,13 +529,17 @@ class Outliner:
             here = f"{pointer}/dependencies/{json_pointer([trigger])[1:]}"
             if isinstance(needs, dict):
                 if set(needs) - {"required"}:
-                    raise self.fail(here, "dependencies", "a dependency may only "
-                                    "name required properties")
+                    raise self.fail(
+                        here,
+                        "dependencies",
+                        "a dependency may only name required properties",
+                    )
                 needs = needs.get("required", [])
             for name in [trigger, *needs]:
                 if name not in properties:
-                    raise self.fail(here, "dependencies", f"{name!r} is not one "
-                                    "of the properties")
+                    raise self.fail(
+                        here, "dependencies", f"{name!r} is not one of the properties"
+                    )
             for name in needs:
                 found.setdefault(name, []).append(trigger)
 
@@ -506,13 +551,18 @@ class Outliner:
         if "items" not in schema:
             raise self.fail(pointer, "items", "say what each entry of the list is")
 
-        item = self.node(None, node.hint_path, schema["items"], f"{pointer}/items", seen)
+        item = self.node(
+            None, node.hint_path, schema["items"], f"{pointer}/items", seen
+        )
         if item.kind == "choice":
             node.kind = "checklist"
             node.choices = item.choices
         elif item.kind == "boolean":
-            raise self.fail(f"{pointer}/items", "items", "a list of yes/no "
-                            "answers cannot be asked; use an enum of options")
+            raise self.fail(
+                f"{pointer}/items",
+                "items",
+                "a list of yes/no answers cannot be asked; use an enum of options",
+            )
         else:
             node.kind = "rows"
             item.required = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from forms.formats import parse_date_time
@@ -19,7 +19,9 @@ TEXT_CAP = 2_000
 LONG_TEXT_CAP = 10_000
 
 WHOLE = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$", re.ASCII)
-DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", re.ASCII)
+DECIMAL = re.compile(
+    r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", re.ASCII
+)
 COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
 LOCAL_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
@@ -88,7 +90,7 @@ def read_number(text: str) -> int | float:
     return value
 
 
-def show_number(value: int | float) -> str:
+def show_number(value: float) -> str:
     """Write a number so that reading it back gives the same number."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 10**DIGITS_CAP:
         return str(int(value))
@@ -99,7 +101,7 @@ def show_number(value: int | float) -> str:
 def zone_named(name: str) -> tzinfo:
     """Find a time zone by IANA name; UTC needs no tz database."""
     if name in ("", "UTC", "Etc/UTC"):
-        return timezone.utc
+        return UTC
 
     from zoneinfo import ZoneInfo
 
@@ -130,7 +132,9 @@ def read_local_date_time(text: str, zone: tzinfo) -> str:
 
 def write_date_time(moment: datetime) -> str:
     """Write an aware datetime as RFC 3339, with Z for UTC."""
-    text = moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
+    text = moment.isoformat(
+        timespec="seconds" if not moment.microsecond else "microseconds"
+    )
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

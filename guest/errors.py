@@ -89,6 +89,12 @@ def handle_http_error(error: HTTPException):
     """Render werkzeug's HTTP errors as guest pages."""
     status = error.code or 500
     title, message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    if status == 429:
+        # Flask-Limiter's own line names the address; this one is the step's
+        # line in our format, so a flood of guessing shows up per campaign.
+        log.info(
+            "Lookup refused: over the rate limit", extra=_ids(outcome="rate_limited")
+        )
 
     return render_error(status, title, message)
 

@@ -28,8 +28,15 @@ def per_booking_limit() -> str:
 
 
 def booking_key() -> str:
-    """Key the per-booking counter by a digest, not the booking number."""
+    """Key the per-booking counter by a digest, not the booking number.
+
+    The number is reduced to the form the search receives: "#01234" and
+    "1234" find the same booking, so they must count against one limit, or
+    leading zeros would multiply the tries a guesser gets.
+    """
     raw = request.form.get("booking_id", "").strip().lstrip("#")[:20]
+    if raw.isascii() and raw.isdigit():
+        raw = raw.lstrip("0") or "0"
     digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:20]
 
     return f"booking:{digest}"

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from datetime import date, datetime, timezone
+from urllib.parse import unquote_to_bytes
 
 from flask import (
     Blueprint,
@@ -23,7 +24,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from anyroad.errors import ProfileNotFound
 from anyroad.models import Profile
@@ -39,7 +40,9 @@ bp = Blueprint("guest", __name__)
 STATE_FIELD = "__state"
 LOOKUP_FIELD = "__lookup"
 HONEYPOT_FIELD = "homepage_url"
-HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+HEX_COLOUR = re.compile(r"\A#(?:[0-9a-fA-F]{3}){1,2}\Z")
+FORM_TYPE = "application/x-www-form-urlencoded"
+BROKEN_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 NO_MATCH = (
     "We could not find a booking with those details. Check them against "
@@ -75,8 +78,54 @@ def load_campaign(endpoint: str | None, values: dict | None) -> None:
 
     g.campaign = campaign
     g.generated = current_app.extensions["forms"][slug]
+    refuse_unreadable_post()
     g.embedded = request.values.get("embed") == "1"
     allow_framing_by(frame_origins_of(campaign))
+
+
+def refuse_unreadable_post() -> None:
+    """Answer 400 or 415 to a post that our pages could not have sent.
+
+    It runs before anything reads ``request.form``, while the raw body is
+    still there to check. werkzeug reads a body it cannot decode as an
+    empty form and keeps a broken escape such as "%zz" as literal text, so
+    the flow would see something the guest never typed: a lookup "open too
+    long", or an answer stored as "%FF". Our pages post UTF-8, urlencoded,
+    and nothing else; saying so plainly is the clearer error.
+    """
+    if request.method != "POST":
+        return
+
+    if request.mimetype != FORM_TYPE:
+        log_refusal("wrong_content_type")
+        raise UnsupportedMediaType()
+
+    body = request.get_data(cache=True)
+    if not is_readable_form(body):
+        log_refusal("unreadable_body")
+        raise BadRequest()
+
+
+def is_readable_form(body: bytes) -> bool:
+    """Tell whether an urlencoded body has sound escapes and decodes as UTF-8."""
+    if BROKEN_ESCAPE.search(body):
+        return False
+
+    try:
+        unquote_to_bytes(body).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+
+    return True
+
+
+def log_refusal(outcome: str) -> None:
+    """Note a refused post; the body is not logged, it may hold answers."""
+    log.info(
+        "Refused a post that no guestform page sends",
+        extra={"step": request.endpoint, "campaign": g.campaign.slug,
+               "outcome": outcome},
+    )
 
 
 @bp.get("/")
@@ -99,7 +148,11 @@ def embed_script():
 @bp.get("/f/<slug>")
 def show_lookup(slug: str):
     """Show the lookup step, filled in from an email link's query."""
-    requested = request.args.get("source") or ("iframe" if g.embedded else None)
+    requested = request.args.get("source")
+    if requested not in g.campaign.sources:
+        # An embedded form records "iframe" unless its tag names another
+        # source the campaign allows.
+        requested = "iframe" if g.embedded else None
     source = g.campaign.source_for(requested)
     prefill = {
         name: request.args.get(name, "")[:100]

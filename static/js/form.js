@@ -49,15 +49,16 @@
   }
 
   function setUpRows(fieldset) {
-    var list = fieldset.querySelector("[data-row-list]");
-    var template = fieldset.querySelector("template[data-row-template]");
+    var list = fieldset.querySelector(":scope > [data-row-list]");
+    var template = fieldset.querySelector(":scope > template[data-row-template]");
     if (!list || !template || fieldset.hasAttribute("data-rows-ready")) {
       return;
     }
     fieldset.setAttribute("data-rows-ready", "");
     var listId = fieldset.id;
     var limit = parseInt(fieldset.getAttribute("data-max-rows") || "0", 10);
-    var noun = fieldset.querySelector("legend").textContent.replace("(optional)", "").trim();
+    var noun = fieldset.querySelector(":scope > legend").textContent
+      .replace("(optional)", "").trim();
 
     var add = document.createElement("button");
     add.type = "button";

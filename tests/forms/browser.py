@@ -10,6 +10,7 @@ control is sent.
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 from bs4 import BeautifulSoup, Tag
 from werkzeug.datastructures import MultiDict
@@ -21,7 +22,9 @@ TEXT_TYPES = {"text", "email", "url", "date", "time", "datetime-local", None}
 
 def field_id(path) -> str:
     """Give the id a question has for a JSON path, e.g. f-address-zip."""
-    return "-".join(["f", *(str(p) if isinstance(p, int) else segment_for(p) for p in path)])
+    return "-".join(
+        ["f", *(str(p) if isinstance(p, int) else segment_for(p) for p in path)]
+    )
 
 
 def controls(soup: BeautifulSoup) -> list[Tag]:
@@ -44,7 +47,7 @@ def serialize(soup: BeautifulSoup) -> MultiDict:
             continue
         if tag.name == "textarea":
             text = tag.string or ""
-            text = text[1:] if text.startswith("\n") else text
+            text = text.removeprefix("\n")
             pairs.append((name, text.replace("\r\n", "\n").replace("\n", "\r\n")))
         elif tag.name == "select":
             options = tag.find_all("option")
@@ -106,8 +109,8 @@ def pick(soup: BeautifulSoup, group_id: str, label: str) -> None:
 def add_row(soup: BeautifulSoup, rows_id: str) -> str:
     """Add a row as form.js does, from the template; return its id prefix."""
     rows = soup.find(id=rows_id)
-    template = rows.find("template")
-    listing = rows.find(attrs={"data-row-list": True})
+    template = rows.find("template", recursive=False)
+    listing = rows.find(attrs={"data-row-list": True}, recursive=False)
     used = [
         int(m.group(1))
         for tag in listing.find_all(attrs={"name": True})
@@ -124,7 +127,7 @@ def add_row(soup: BeautifulSoup, rows_id: str) -> str:
 def row_ids(soup: BeautifulSoup, rows_id: str) -> list[str]:
     """List the id prefixes of the rows shown for a list, in page order."""
     rows = soup.find(id=rows_id)
-    listing = rows.find(attrs={"data-row-list": True})
+    listing = rows.find(attrs={"data-row-list": True}, recursive=False)
     found = []
     for row in listing.find_all(attrs={"data-row": True}, recursive=False):
         first = row.find(attrs={"id": re.compile(re.escape(rows_id) + r"-\d+")})
@@ -136,11 +139,11 @@ def row_ids(soup: BeautifulSoup, rows_id: str) -> list[str]:
 
 def local_date_time(value: str, zone_name: str) -> str:
     """Give what a guest picks in a datetime-local input for a stored value."""
-    from datetime import datetime, timezone
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    zone = timezone.utc if zone_name in ("", "UTC") else ZoneInfo(zone_name)
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(zone)
+    zone = UTC if zone_name in ("", "UTC") else ZoneInfo(zone_name)
+    moment = datetime.fromisoformat(value).astimezone(zone)
     return moment.replace(tzinfo=None).isoformat()
 
 
@@ -181,8 +184,6 @@ def fill(soup: BeautifulSoup, node, value, path=(), zone_name: str = "") -> None
     elif node.kind == "checklist":
         for item in value:
             pick(soup, element_id, label_of(node, item))
-    elif node.kind == "choice" and node.widget == "select":
-        pick(soup, element_id, label_of(node, value))
     elif node.kind == "choice":
         pick(soup, element_id, label_of(node, value))
     elif node.kind == "boolean":

@@ -29,7 +29,9 @@ if IN_CI:
 FORMS_SETTINGS = hypothesis_settings(max_examples=120, deadline=None)
 
 
-def make_campaign(model: dict, ui: dict | None = None, slug: str = "sample") -> Campaign:
+def make_campaign(
+    model: dict, ui: dict | None = None, slug: str = "sample"
+) -> Campaign:
     """Wrap a data model in a campaign as a file would."""
     return Campaign(
         slug=slug, name="Sample", data_model=model, ui=ui or {}, path=f"{slug}.json"

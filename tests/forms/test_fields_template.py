@@ -40,7 +40,9 @@ def page(render):
 def failed_page(render):
     generated = build_form(make_campaign(MODEL, UI))
     form = generated.make_form(
-        formdata=MultiDict([("f-size", "x"), ("f-address-zip", "1"), ("f-diet", "meat")])
+        formdata=MultiDict(
+            [("f-size", "x"), ("f-address-zip", "1"), ("f-diet", "meat")]
+        )
     )
     assert generated.validate(form) is None
     return render(form)
@@ -48,7 +50,8 @@ def failed_page(render):
 
 def visible_controls(page):
     return [
-        tag for tag in page.find_all(["input", "select", "textarea"])
+        tag
+        for tag in page.find_all(["input", "select", "textarea"])
         if tag.find_parent("template") is None
     ]
 
@@ -102,7 +105,9 @@ def test_required_questions_are_marked_and_optional_ones_say_so(page):
 
     assert page.find(id="f-name").has_attr("required")
     assert page.find(id="f-email").has_attr("required")
-    assert all(box.has_attr("required") for box in page.find(id="f-seat").find_all("input"))
+    assert all(
+        box.has_attr("required") for box in page.find(id="f-seat").find_all("input")
+    )
     assert not page.find(id="f-size").has_attr("required")
     assert label_text("f-size").endswith("(optional)")
     assert not label_text("f-name").endswith("(optional)")
@@ -133,7 +138,9 @@ def test_ids_come_from_the_json_path(page):
         ("f-address-zip", {"pattern": "[0-9]{5}"}),
     ],
 )
-def test_inputs_carry_html_attributes_from_the_model_and_hints(page, field_id, attributes):
+def test_inputs_carry_html_attributes_from_the_model_and_hints(
+    page, field_id, attributes
+):
     control = page.find(id=field_id)
 
     assert {key: control.get(key) for key in attributes} == attributes

@@ -95,12 +95,28 @@ def test_gallery_together_uses_every_supported_keyword_format_and_type():
         hints.update(key for key in campaign.ui if key != "fields")
 
     expected = set(SUPPORTED_KEYWORDS) | {f"format:{f}" for f in SUPPORTED_FORMATS}
-    expected |= {f"type:{t}" for t in
-                 ("string", "integer", "number", "boolean", "object", "array", "null")}
+    expected |= {
+        f"type:{t}"
+        for t in ("string", "integer", "number", "boolean", "object", "array", "null")
+    }
     assert expected - found == set()
-    assert {"label", "help", "placeholder", "widget", "enum_labels", "autocomplete",
-            "pattern_message", "widget:select", "widget:radio", "widget:textarea",
-            "order", "hidden", "timezone", "title", "intro"} - hints == set()
+    assert {
+        "label",
+        "help",
+        "placeholder",
+        "widget",
+        "enum_labels",
+        "autocomplete",
+        "pattern_message",
+        "widget:select",
+        "widget:radio",
+        "widget:textarea",
+        "order",
+        "hidden",
+        "timezone",
+        "title",
+        "intro",
+    } - hints == set()
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ def test_whole_number_typed_plainly_is_sent_as_an_integer(post, typed, sent):
 
 
 @pytest.mark.parametrize(
-    "typed", ["1e1", "3abc", "1_0", "٣", "7.5", "1e400", "seven", "0x10", "１", "2,0", "- 4"]
+    "typed",
+    ["1e1", "3abc", "1_0", "٣", "7.5", "1e400", "seven", "0x10", "１", "2,0", "- 4"],
 )
 def test_whole_number_in_other_shapes_is_a_field_error(post, typed):
     data_set, form = post(GUESTS, [("f-guests", typed)])
@@ -112,7 +113,14 @@ def test_false_posted_for_a_box_is_false_and_zero_is_kept(post):
 
 @pytest.mark.parametrize(
     ("posted", "sent"),
-    [(None, False), ("true", True), ("on", True), ("false", False), ("0", False), ("", False)],
+    [
+        (None, False),
+        ("true", True),
+        ("on", True),
+        ("false", False),
+        ("0", False),
+        ("", False),
+    ],
 )
 def test_checkbox_values_read_as_browsers_and_old_links_send_them(post, posted, sent):
     model = object_model({"newsletter": {"type": "boolean"}})
@@ -138,7 +146,9 @@ C6_MODEL = object_model(
 )
 
 
-@pytest.mark.parametrize(("typed", "valid"), [("5", False), ("17", False), ("6", True), ("16", True)])
+@pytest.mark.parametrize(
+    ("typed", "valid"), [("5", False), ("17", False), ("6", True), ("16", True)]
+)
 def test_exclusive_bounds_exclude_the_bound_itself(post, typed, valid):
     data_set, form = post(C6_MODEL, [("f-age", typed)])
 
@@ -192,7 +202,11 @@ C7_MODEL = object_model(
 
 
 def test_bad_date_email_and_date_time_are_three_field_errors(post):
-    pairs = [("f-arrival_day", "2021-02-30"), ("f-contact", "ana.lima@"), ("f-pickup", "tomorrow")]
+    pairs = [
+        ("f-arrival_day", "2021-02-30"),
+        ("f-contact", "ana.lima@"),
+        ("f-pickup", "tomorrow"),
+    ]
 
     data_set, form = post(C7_MODEL, pairs)
 
@@ -290,12 +304,18 @@ def test_optional_group_left_empty_is_left_out_whole(post):
 
 
 def test_started_optional_group_needs_its_required_fields(post):
-    pairs = [("f-name", "Ana Lima"), ("f-address-street", "Rua Um 10"), ("f-address-zip", "")]
+    pairs = [
+        ("f-name", "Ana Lima"),
+        ("f-address-street", "Rua Um 10"),
+        ("f-address-zip", ""),
+    ]
 
     data_set, form = post(C3_MODEL, pairs)
 
     assert data_set is None
-    assert errors_by_field(form) == {"f-address-zip": "Enter an answer to this question."}
+    assert errors_by_field(form) == {
+        "f-address-zip": "Enter an answer to this question."
+    }
 
 
 @pytest.mark.parametrize("zip_code", ["1234", "123456", "٣٣٣٣٣", "12345\n"])
@@ -318,7 +338,10 @@ def test_unticked_box_alone_does_not_start_an_optional_group(post):
             "pickup": {
                 "type": "object",
                 "required": ["hotel"],
-                "properties": {"hotel": {"type": "string"}, "early": {"type": "boolean"}},
+                "properties": {
+                    "hotel": {"type": "string"},
+                    "early": {"type": "boolean"},
+                },
             }
         }
     )
@@ -331,15 +354,22 @@ def test_unticked_box_alone_does_not_start_an_optional_group(post):
 
 def test_required_group_is_always_sent_and_checked(post):
     model = object_model(
-        {"contact": {"type": "object", "required": ["phone"], "properties": {
-            "phone": {"type": "string"}}}},
+        {
+            "contact": {
+                "type": "object",
+                "required": ["phone"],
+                "properties": {"phone": {"type": "string"}},
+            }
+        },
         required=["contact"],
     )
 
     data_set, form = post(model, [])
 
     assert data_set is None
-    assert errors_by_field(form) == {"f-contact-phone": "Enter an answer to this question."}
+    assert errors_by_field(form) == {
+        "f-contact-phone": "Enter an answer to this question."
+    }
 
 
 # C4. Checkbox lists.
@@ -411,7 +441,8 @@ def test_no_preference_is_sent_as_null(post, render):
     generated = build_form(make_campaign(C5_MODEL))
     page = render(generated.make_form())
     option = next(
-        box for box in page.find(id="f-seat").find_all("input")
+        box
+        for box in page.find(id="f-seat").find_all("input")
         if page.find("label", attrs={"for": box["id"]}).get_text() == "No preference"
     )
 
@@ -431,7 +462,9 @@ def test_null_option_is_labelled_from_the_hints(render):
     ui = {"fields": {"seat": {"enum_labels": {"null": "Any seat"}}}}
     form = build_form(make_campaign(C5_MODEL, ui)).make_form()
 
-    labels = [label.get_text() for label in render(form).find(id="f-seat").find_all("label")]
+    labels = [
+        label.get_text() for label in render(form).find(id="f-seat").find_all("label")
+    ]
 
     assert labels == ["window", "aisle", "Any seat"]
 
@@ -508,12 +541,18 @@ def test_list_of_groups_sends_each_started_row(post):
 
 
 def test_error_in_a_row_sits_beside_that_row_field(post):
-    pairs = [("f-guests-0-name", "Ana"), ("f-guests-1-name", ""), ("f-guests-1-vegan", "true")]
+    pairs = [
+        ("f-guests-0-name", "Ana"),
+        ("f-guests-1-name", ""),
+        ("f-guests-1-vegan", "true"),
+    ]
 
     data_set, form = post(ROWS_MODEL, pairs)
 
     assert data_set is None
-    assert errors_by_field(form) == {"f-guests-1-name": "Enter an answer to this question."}
+    assert errors_by_field(form) == {
+        "f-guests-1-name": "Enter an answer to this question."
+    }
 
 
 def test_too_many_rows_is_an_error_on_the_list(post):
@@ -537,8 +576,10 @@ def test_repeated_entries_are_refused_when_unique_items_is_set(post):
 
 def test_empty_list_page_offers_spare_rows_up_to_max_items(render):
     model = object_model(
-        {"pair": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
-         "many": {"type": "array", "items": {"type": "string"}}}
+        {
+            "pair": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
+            "many": {"type": "array", "items": {"type": "string"}},
+        }
     )
     page = render(build_form(make_campaign(model)).make_form())
 
@@ -626,7 +667,10 @@ TITLED = object_model(
         },
         "size": {
             "type": "integer",
-            "anyOf": [{"enum": [1], "title": "Single"}, {"enum": [2], "title": "Double"}],
+            "anyOf": [
+                {"enum": [1], "title": "Single"},
+                {"enum": [2], "title": "Double"},
+            ],
         },
     },
     required=["tour"],
@@ -644,7 +688,9 @@ def test_titled_choices_show_titles_and_send_values(post, render):
 
 
 def test_mixed_enum_values_keep_their_json_types(post, render):
-    model = object_model({"pick": {"enum": [1, "1", True, None, 2.5]}}, required=["pick"])
+    model = object_model(
+        {"pick": {"enum": [1, "1", True, None, 2.5]}}, required=["pick"]
+    )
     page = render(build_form(make_campaign(model)).make_form())
     tokens = [box["value"] for box in page.find(id="f-pick").find_all("input")]
 
@@ -669,7 +715,10 @@ def test_many_options_become_a_select_and_few_become_radios(render):
 
 def test_defaults_fill_a_fresh_form_but_not_a_returning_one(render):
     model = object_model(
-        {"size": {"type": "integer", "default": 2}, "news": {"type": "boolean", "default": True}}
+        {
+            "size": {"type": "integer", "default": 2},
+            "news": {"type": "boolean", "default": True},
+        }
     )
     generated = build_form(make_campaign(model))
 
@@ -706,12 +755,17 @@ def test_posted_names_the_model_does_not_have_are_never_sent(post):
 
 def test_saved_data_the_form_cannot_show_is_ignored(render):
     model = object_model(
-        {"size": {"type": "integer"}, "pick": {"enum": ["a"]}, "tags": {
-            "type": "array", "items": {"type": "string"}}}
+        {
+            "size": {"type": "integer"},
+            "pick": {"enum": ["a"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        }
     )
     generated = build_form(make_campaign(model))
 
-    page = render(generated.make_form(data_set={"size": "x", "pick": "gone", "tags": 7}))
+    page = render(
+        generated.make_form(data_set={"size": "x", "pick": "gone", "tags": 7})
+    )
 
     assert page.find(id="f-size")["value"] == ""
     assert not page.find(id="f-pick").find_all(attrs={"checked": True})
@@ -750,7 +804,9 @@ def test_every_text_answer_has_a_length_cap(post, schema, widget, limit):
     _, form = post(model, [("f-note", "x" * (limit + 1))], ui=ui)
 
     assert fits == {"note": "x" * limit}
-    assert errors_by_field(form) == {"f-note": f"Enter no more than {limit:,} characters."}
+    assert errors_by_field(form) == {
+        "f-note": f"Enter no more than {limit:,} characters."
+    }
 
 
 @pytest.mark.parametrize(
@@ -758,9 +814,16 @@ def test_every_text_answer_has_a_length_cap(post, schema, widget, limit):
     [
         ({"minLength": 3}, "ab", "Enter at least 3 characters."),
         ({"minLength": 3, "maxLength": 5}, "abcdef", "Enter from 3 to 5 characters."),
-        ({"type": "integer", "multipleOf": 5}, "7", "Enter a whole number in steps of 5."),
-        ({"type": "number", "minimum": 0, "multipleOf": 0.5}, "0.7",
-         "Enter a number of 0 or more in steps of 0.5."),
+        (
+            {"type": "integer", "multipleOf": 5},
+            "7",
+            "Enter a whole number in steps of 5.",
+        ),
+        (
+            {"type": "number", "minimum": 0, "multipleOf": 0.5},
+            "0.7",
+            "Enter a number of 0 or more in steps of 0.5.",
+        ),
     ],
 )
 def test_guest_messages_are_chosen_by_keyword(post, schema, typed, message):

@@ -26,12 +26,23 @@ MODEL = object_model(
     ("ui", "pointer", "keyword"),
     [
         ({"fields": {"nmae": {"label": "Name"}}}, "/ui/fields/nmae", "fields"),
-        ({"fields": {"address.zipp": {"label": "Zip"}}}, "/ui/fields/address.zipp", "fields"),
+        (
+            {"fields": {"address.zipp": {"label": "Zip"}}},
+            "/ui/fields/address.zipp",
+            "fields",
+        ),
         ({"fields": {"name": {"lable": "Name"}}}, "/ui/fields/name/lable", "lable"),
         ({"fields": {"name": {"widget": "radio"}}}, "/ui/fields/name/widget", "widget"),
-        ({"fields": {"pick": {"widget": "textarea"}}}, "/ui/fields/pick/widget", "widget"),
-        ({"fields": {"pick": {"enum_labels": {"c": "C"}}}}, "/ui/fields/pick/enum_labels",
-         "enum_labels"),
+        (
+            {"fields": {"pick": {"widget": "textarea"}}},
+            "/ui/fields/pick/widget",
+            "widget",
+        ),
+        (
+            {"fields": {"pick": {"enum_labels": {"c": "C"}}}},
+            "/ui/fields/pick/enum_labels",
+            "enum_labels",
+        ),
         ({"order": ["name", "ghost"]}, "/ui/order/1", "order"),
         ({"order": ["name", "name"]}, "/ui/order", "order"),
         ({"hidden": {"ghost": 1}}, "/ui/hidden/ghost", "hidden"),
@@ -40,7 +51,9 @@ MODEL = object_model(
         ({"timezone": "Mars/Olympus"}, "/ui/timezone", "timezone"),
     ],
 )
-def test_hints_naming_unknown_fields_or_impossible_widgets_stop_start_up(ui, pointer, keyword):
+def test_hints_naming_unknown_fields_or_impossible_widgets_stop_start_up(
+    ui, pointer, keyword
+):
     with pytest.raises(CampaignError) as caught:
         build_form(make_campaign(MODEL, ui, slug="tasting"))
 
@@ -58,8 +71,10 @@ def test_dotted_hints_reach_nested_questions_and_list_entries(render):
     }
     page = render(build_form(make_campaign(MODEL, ui)).make_form())
 
-    assert page.find("label", attrs={"for": "f-address-zip"}).get_text(strip=True).startswith(
-        "Postcode"
+    assert (
+        page.find("label", attrs={"for": "f-address-zip"})
+        .get_text(strip=True)
+        .startswith("Postcode")
     )
     assert page.find(id="f-address-zip")["autocomplete"] == "postal-code"
     assert page.find(id="f-guests-0-age--hint").get_text() == "On the day of the visit."

@@ -26,10 +26,15 @@ SETTINGS = FORMS_SETTINGS.__class__(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 NAMES = ["name", "size", "data", "first name", "a-b", "ümlaut", "x1", "errors", "tags"]
-WORDS = st.text(string.ascii_letters + string.digits + " .'é", min_size=1, max_size=12).map(
-    str.strip
-).filter(bool)
-PATTERNS = {"^[a-z]+$": st.from_regex(r"\A[a-z]{1,8}\Z"), "^[0-9]{3}$": st.from_regex(r"\A[0-9]{3}\Z")}
+WORDS = (
+    st.text(string.ascii_letters + string.digits + " .'é", min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(bool)
+)
+PATTERNS = {
+    "^[a-z]+$": st.from_regex(r"\A[a-z]{1,8}\Z"),
+    "^[0-9]{3}$": st.from_regex(r"\A[0-9]{3}\Z"),
+}
 ENUM_POOLS = [
     ["red", "white", "rosé"],
     [1, 2, 3, 4, 5, 6],
@@ -48,7 +53,9 @@ def text_schemas(draw):
     if kind == "pattern":
         schema["pattern"] = draw(st.sampled_from(sorted(PATTERNS)))
     elif kind == "format":
-        schema["format"] = draw(st.sampled_from(["date", "date-time", "time", "email", "uri"]))
+        schema["format"] = draw(
+            st.sampled_from(["date", "date-time", "time", "email", "uri"])
+        )
     elif kind == "length":
         schema["minLength"] = draw(st.integers(1, 3))
         schema["maxLength"] = draw(st.integers(4, 12))
@@ -69,7 +76,9 @@ def number_schemas(draw):
         schema["maximum"] = draw(st.integers(10, 1000))
         schema["exclusiveMaximum"] = draw(st.booleans())
     if draw(st.booleans()):
-        schema["multipleOf"] = draw(st.sampled_from([2, 5] if kind == "integer" else [0.5, 0.25, 3]))
+        schema["multipleOf"] = draw(
+            st.sampled_from([2, 5] if kind == "integer" else [0.5, 0.25, 3])
+        )
     if draw(st.booleans()) and "multipleOf" not in schema:
         schema["type"] = [kind, "null"]
 
@@ -80,10 +89,16 @@ def number_schemas(draw):
 def choice_schemas(draw):
     pool = draw(st.sampled_from(ENUM_POOLS))
     values = draw(
-        st.lists(st.sampled_from(pool), min_size=1, max_size=len(pool), unique_by=json_key)
+        st.lists(
+            st.sampled_from(pool), min_size=1, max_size=len(pool), unique_by=json_key
+        )
     )
     if draw(st.booleans()):
-        return {"oneOf": [{"enum": [v], "title": f"Option {i}"} for i, v in enumerate(values)]}
+        return {
+            "oneOf": [
+                {"enum": [v], "title": f"Option {i}"} for i, v in enumerate(values)
+            ]
+        }
     schema = {"enum": values}
     if draw(st.booleans()):
         schema["enum"] = [*values, None]
@@ -104,12 +119,23 @@ def leaf_schemas():
 
 @st.composite
 def list_schemas(draw, depth):
-    kind = draw(st.sampled_from(["checklist", "rows", "object-rows"] if depth else ["checklist", "rows"]))
+    kind = draw(
+        st.sampled_from(
+            ["checklist", "rows", "object-rows"] if depth else ["checklist", "rows"]
+        )
+    )
     if kind == "checklist":
         pool = draw(st.sampled_from(ENUM_POOLS))
-        schema = {"type": "array", "items": {"enum": pool}, "uniqueItems": draw(st.booleans())}
+        schema = {
+            "type": "array",
+            "items": {"enum": pool},
+            "uniqueItems": draw(st.booleans()),
+        }
     elif kind == "rows":
-        schema = {"type": "array", "items": draw(st.one_of(text_schemas(), number_schemas()))}
+        schema = {
+            "type": "array",
+            "items": draw(st.one_of(text_schemas(), number_schemas())),
+        }
         schema["items"]["type"] = _not_null(schema["items"]["type"])
     else:
         schema = {"type": "array", "items": draw(object_schemas(depth - 1))}
@@ -122,13 +148,15 @@ def list_schemas(draw, depth):
 
 
 def _not_null(types):
-    return [t for t in types if t != "null"][0] if isinstance(types, list) else types
+    return next(t for t in types if t != "null") if isinstance(types, list) else types
 
 
 @st.composite
 def object_schemas(draw, depth=2):
-    children = leaf_schemas() if depth == 0 else st.one_of(
-        leaf_schemas(), list_schemas(depth), object_schemas(depth - 1)
+    children = (
+        leaf_schemas()
+        if depth == 0
+        else st.one_of(leaf_schemas(), list_schemas(depth), object_schemas(depth - 1))
     )
     names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True))
     properties = {name: draw(children) for name in names}
@@ -193,8 +221,10 @@ def strings_for(schema):
     if fmt == "date":
         return st.dates().map(lambda d: d.isoformat()).filter(lambda s: len(s) == 10)
     if fmt == "date-time":
-        return st.datetimes().map(lambda d: d.replace(microsecond=0).isoformat() + "Z").filter(
-            lambda s: len(s) == 20
+        return (
+            st.datetimes()
+            .map(lambda d: d.replace(microsecond=0).isoformat() + "Z")
+            .filter(lambda s: len(s) == 20)
         )
     if fmt == "time":
         return st.times().map(lambda t: t.replace(microsecond=0).isoformat())
@@ -214,18 +244,25 @@ def numbers_for(schema, whole):
     high = schema.get("maximum", 10**6)
     step = schema.get("multipleOf", 1 if whole else None)
     if step:
-        found = st.integers(math.ceil(low / step), math.floor(high / step)).map(lambda n: n * step)
+        found = st.integers(math.ceil(low / step), math.floor(high / step)).map(
+            lambda n: n * step
+        )
     else:
         found = st.one_of(
             st.integers(math.ceil(low), math.floor(high)),
             st.floats(low, high).map(lambda x: round(x, 3)),
         )
 
-    return found.filter(lambda x: low < x < high or (
-        (x != low or not schema.get("exclusiveMinimum"))
-        and (x != high or not schema.get("exclusiveMaximum"))
-        and low <= x <= high
-    ))
+    return found.filter(
+        lambda x: (
+            low < x < high
+            or (
+                (x != low or not schema.get("exclusiveMinimum"))
+                and (x != high or not schema.get("exclusiveMaximum"))
+                and low <= x <= high
+            )
+        )
+    )
 
 
 @st.composite
@@ -326,17 +363,23 @@ def assert_integers_stay_integers(schema, value):
 
 JUNK = st.one_of(
     st.text(max_size=8),
-    st.sampled_from(["", " ", "0", "-1", "1e400", "nan", "true", "null", "٣", "1,5", "2021-02-30"]),
+    st.sampled_from(
+        ["", " ", "0", "-1", "1e400", "nan", "true", "null", "٣", "1,5", "2021-02-30"]
+    ),
 )
 
 
 @SETTINGS
 @given(object_schemas(), st.data())
-def test_random_posts_never_crash_and_never_send_what_the_model_refuses(render, model, data):
+def test_random_posts_never_crash_and_never_send_what_the_model_refuses(
+    render, model, data
+):
     generated = build_form(make_campaign(model))
     page = render(generated.make_form())
     names = sorted({tag["name"] for tag in controls(page) if tag.get("name")})
-    options = {tag["name"]: tag.get("value") for tag in controls(page) if tag.get("value")}
+    options = {
+        tag["name"]: tag.get("value") for tag in controls(page) if tag.get("value")
+    }
     pairs = data.draw(
         st.lists(
             st.tuples(

@@ -12,46 +12,138 @@ from tests.forms.conftest import make_campaign, object_model
 @pytest.mark.parametrize(
     ("properties", "extra", "pointer", "keyword"),
     [
-        ({"extras": {"type": "object", "patternProperties": {"^x": {}}}}, {},
-         "/data_model/properties/extras/patternProperties", "patternProperties"),
-        ({"extras": {"type": "object", "additionalProperties": {"type": "string"}}}, {},
-         "/data_model/properties/extras/additionalProperties", "additionalProperties"),
-        ({"name": {"type": "string", "not": {"enum": ["x"]}}}, {},
-         "/data_model/properties/name/not", "not"),
-        ({"pair": {"type": "array", "items": [{"type": "string"}]}}, {},
-         "/data_model/properties/pair/items", "items"),
-        ({"pair": {"type": "array", "items": {"type": "string"}, "additionalItems": False}}, {},
-         "/data_model/properties/pair/additionalItems", "additionalItems"),
-        ({"home": {"$ref": "http://example.com/schema.json"}}, {},
-         "/data_model/properties/home/$ref", "$ref"),
-        ({"me": {"$ref": "#/definitions/me"}},
-         {"definitions": {"me": {"type": "object", "properties": {
-             "again": {"$ref": "#/definitions/me"}}}}},
-         "/data_model/definitions/me/properties/again/$ref", "$ref"),
-        ({"size": {"$ref": "#/definitions/size", "minimum": 1}},
-         {"definitions": {"size": {"type": "integer"}}},
-         "/data_model/properties/size", "minimum"),
-        ({"pick": {"type": "string", "const": "x"}}, {},
-         "/data_model/properties/pick/const", "const"),
-        ({"any": {"type": ["string", "integer"]}}, {},
-         "/data_model/properties/any/type", "type"),
-        ({"what": {"description": "no type"}}, {}, "/data_model/properties/what", "type"),
-        ({"ip": {"type": "string", "format": "ipv4"}}, {},
-         "/data_model/properties/ip/format", "format"),
-        ({"price": {"type": "number", "multipleOf": 0.01}}, {},
-         "/data_model/properties/price/multipleOf", "multipleOf"),
-        ({"flags": {"type": "array", "items": {"type": "boolean"}}}, {},
-         "/data_model/properties/flags/items", "items"),
-        ({"pick": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}, {},
-         "/data_model/properties/pick/oneOf/0", "oneOf"),
-        ({"box": {"type": "object", "minProperties": 1, "properties": {}}}, {},
-         "/data_model/properties/box/minProperties", "minProperties"),
-        ({"a/b": {"type": "string", "if": {}}}, {},
-         "/data_model/properties/a~1b/if", "if"),
-        ({"size": {"type": "integer"}}, {"dependencies": {"size": ["colour"]}},
-         "/data_model/dependencies/size", "dependencies"),
-        ({"opt": {"type": "object", "properties": {"n": {"type": "integer", "default": 1}}}},
-         {}, "/data_model/properties/opt/properties/n/default", "default"),
+        (
+            {"extras": {"type": "object", "patternProperties": {"^x": {}}}},
+            {},
+            "/data_model/properties/extras/patternProperties",
+            "patternProperties",
+        ),
+        (
+            {"extras": {"type": "object", "additionalProperties": {"type": "string"}}},
+            {},
+            "/data_model/properties/extras/additionalProperties",
+            "additionalProperties",
+        ),
+        (
+            {"name": {"type": "string", "not": {"enum": ["x"]}}},
+            {},
+            "/data_model/properties/name/not",
+            "not",
+        ),
+        (
+            {"pair": {"type": "array", "items": [{"type": "string"}]}},
+            {},
+            "/data_model/properties/pair/items",
+            "items",
+        ),
+        (
+            {
+                "pair": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "additionalItems": False,
+                }
+            },
+            {},
+            "/data_model/properties/pair/additionalItems",
+            "additionalItems",
+        ),
+        (
+            {"home": {"$ref": "http://example.com/schema.json"}},
+            {},
+            "/data_model/properties/home/$ref",
+            "$ref",
+        ),
+        (
+            {"me": {"$ref": "#/definitions/me"}},
+            {
+                "definitions": {
+                    "me": {
+                        "type": "object",
+                        "properties": {"again": {"$ref": "#/definitions/me"}},
+                    }
+                }
+            },
+            "/data_model/definitions/me/properties/again/$ref",
+            "$ref",
+        ),
+        (
+            {"size": {"$ref": "#/definitions/size", "minimum": 1}},
+            {"definitions": {"size": {"type": "integer"}}},
+            "/data_model/properties/size",
+            "minimum",
+        ),
+        (
+            {"pick": {"type": "string", "const": "x"}},
+            {},
+            "/data_model/properties/pick/const",
+            "const",
+        ),
+        (
+            {"any": {"type": ["string", "integer"]}},
+            {},
+            "/data_model/properties/any/type",
+            "type",
+        ),
+        (
+            {"what": {"description": "no type"}},
+            {},
+            "/data_model/properties/what",
+            "type",
+        ),
+        (
+            {"ip": {"type": "string", "format": "ipv4"}},
+            {},
+            "/data_model/properties/ip/format",
+            "format",
+        ),
+        (
+            {"price": {"type": "number", "multipleOf": 0.01}},
+            {},
+            "/data_model/properties/price/multipleOf",
+            "multipleOf",
+        ),
+        (
+            {"flags": {"type": "array", "items": {"type": "boolean"}}},
+            {},
+            "/data_model/properties/flags/items",
+            "items",
+        ),
+        (
+            {"pick": {"oneOf": [{"type": "string"}, {"type": "integer"}]}},
+            {},
+            "/data_model/properties/pick/oneOf/0",
+            "oneOf",
+        ),
+        (
+            {"box": {"type": "object", "minProperties": 1, "properties": {}}},
+            {},
+            "/data_model/properties/box/minProperties",
+            "minProperties",
+        ),
+        (
+            {"a/b": {"type": "string", "if": {}}},
+            {},
+            "/data_model/properties/a~1b/if",
+            "if",
+        ),
+        (
+            {"size": {"type": "integer"}},
+            {"dependencies": {"size": ["colour"]}},
+            "/data_model/dependencies/size",
+            "dependencies",
+        ),
+        (
+            {
+                "opt": {
+                    "type": "object",
+                    "properties": {"n": {"type": "integer", "default": 1}},
+                }
+            },
+            {},
+            "/data_model/properties/opt/properties/n/default",
+            "default",
+        ),
     ],
 )
 def test_what_cannot_be_a_form_is_refused_naming_file_pointer_and_keyword(
@@ -84,8 +176,11 @@ def test_annotations_and_exact_steps_are_accepted(schema):
 
 def test_top_level_must_be_an_object():
     with pytest.raises(CampaignError, match=r"/data_model/allOf/0 \(keyword: type\)"):
-        build_form(make_campaign({"type": "object", "properties": {}, "allOf": [
-            {"type": "string"}]}))
+        build_form(
+            make_campaign(
+                {"type": "object", "properties": {}, "allOf": [{"type": "string"}]}
+            )
+        )
 
 
 def test_checkbox_cannot_trigger_a_dependency():
@@ -94,5 +189,16 @@ def test_checkbox_cannot_trigger_a_dependency():
         dependencies={"gift": ["message"]},
     )
 
-    with pytest.raises(CampaignError, match=r"/data_model/dependencies/gift \(keyword: dependencies\)"):
+    with pytest.raises(
+        CampaignError, match=r"/data_model/dependencies/gift \(keyword: dependencies\)"
+    ):
+        build_form(make_campaign(model))
+
+
+def test_default_that_breaks_its_own_rules_is_refused():
+    model = object_model({"size": {"type": "integer", "minimum": 1, "default": 0}})
+
+    with pytest.raises(
+        CampaignError, match=r"/data_model/properties/size/default \(keyword: default\)"
+    ):
         build_form(make_campaign(model))

@@ -1,0 +1,114 @@
+"""static/js/form.js in headless Chromium: rows added and removed, dependents.
+
+Skips without /usr/bin/chromium (or CHROMIUM_PATH), as the app's browser
+tests do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from forms.gallery import bp
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def gallery_url():
+    app = Flask("form_js_tests", root_path=str(REPO))
+    app.register_blueprint(bp)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/dev/gallery"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    opened = browser.new_page()
+    yield opened
+    opened.close()
+
+
+def sent_data_set(page) -> dict:
+    return json.loads(page.locator("[data-sent]").inner_text())
+
+
+def test_rows_keep_one_blank_row_and_add_and_remove(page, gallery_url):
+    page.goto(f"{gallery_url}/kids-ages")
+    rows = page.locator("#f-ages > [data-row-list] > [data-row]")
+
+    assert rows.count() == 1
+    page.get_by_role("button", name="Add another to Children's ages").click()
+    page.get_by_role("button", name="Add another to Children's ages").click()
+    assert rows.count() == 3
+    page.locator("#f-ages-0").fill("4")
+    page.locator("#f-ages-1").fill("7")
+    page.locator("#f-ages-2").fill("11")
+    rows.nth(1).get_by_role("button", name="Remove").click()
+    assert rows.nth(1).locator("[data-row-number]").inner_text() == "2"
+    page.get_by_role("button", name="Try sending").click()
+
+    assert sent_data_set(page)["ages"] == [4, 11]
+
+
+def test_add_button_stops_at_max_items(page, gallery_url):
+    page.goto(f"{gallery_url}/kids-ages")
+    add = page.locator("#f-ages .row-add")
+
+    for _ in range(5):
+        add.click()
+
+    assert page.locator("#f-ages > [data-row-list] > [data-row]").count() == 6
+    assert add.is_disabled()
+
+
+def test_nested_rows_get_their_own_indexes(page, gallery_url):
+    page.goto(f"{gallery_url}/allergy-details")
+    page.locator("#f-has_allergies--0").check()
+    page.get_by_role("button", name="Add another to Allergies").click()
+    page.locator("#f-allergies-0-allergen").select_option("egg")
+    page.locator("#f-allergies-0-severity--0").check()
+    page.locator("#f-allergies-1-allergen").select_option("soy")
+    page.locator("#f-allergies-1-severity--1").check()
+    page.get_by_role("button", name="Try sending").click()
+
+    assert [a["allergen"] for a in sent_data_set(page)["allergies"]] == ["egg", "soy"]
+
+
+def test_dependent_question_shows_once_its_trigger_is_answered(page, gallery_url):
+    page.goto(f"{gallery_url}/wine-club-signup")
+    message = page.locator("#f-gift_message")
+
+    assert not message.is_visible()
+    page.locator("#f-gift_recipient").fill("Sam")
+    assert message.is_visible()
+    page.locator("#f-gift_recipient").fill("")
+    assert not message.is_visible()
+    assert message.is_disabled()

@@ -1,0 +1,239 @@
+"""Lookups are rate-limited per client address and per booking number."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+from cryptography.fernet import Fernet
+
+from app import create_app
+from guest.limits import limiter
+from sandbox import demo
+from tests.conftest import IN_CI, page
+from tests.load import processes
+
+DOC = {"booking_id": "1234", "last_name": "Loblaw", "experience_date": "2021-03-31"}
+TOO_MANY = "You have tried to find a booking too many times"
+
+
+def lookup_token(client) -> str:
+    return page(client.get("/f/monster-mash")).select_one("input[name=__lookup]")[
+        "value"
+    ]
+
+
+def look_up(client, address="203.0.113.5", **details):
+    data = {**DOC, **details, "__lookup": lookup_token(client), "homepage_url": ""}
+    return client.post(
+        "/f/monster-mash", data=data, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def searches(sandbox) -> int:
+    return sandbox.stats()["requests"]["search"]
+
+
+def build_app(settings, **overrides):
+    application = create_app({**settings, **overrides})
+    with application.app_context():
+        limiter.reset()
+    return application
+
+
+def test_lookups_over_the_per_address_limit_get_a_plain_429_and_send_nothing(
+    settings, sandbox
+):
+    client = build_app(
+        settings, LOOKUP_LIMIT_PER_IP="3 per minute", LOOKUP_LIMIT_PER_BOOKING="99/hour"
+    ).test_client()
+    for booking_id in ("1234", "1235", "1236"):
+        assert look_up(client, booking_id=booking_id).status_code == 200
+
+    refused = look_up(client, booking_id="1237")
+
+    assert refused.status_code == 429
+    soup = page(refused)
+    assert soup.h1.text == "Too many tries"
+    assert TOO_MANY in soup.get_text()
+    assert soup.select("form input[name=__state]") == []
+    assert searches(sandbox) == 3
+
+
+def test_another_address_is_not_held_back_by_the_first_ones_limit(settings, sandbox):
+    client = build_app(settings, LOOKUP_LIMIT_PER_IP="1 per minute").test_client()
+    look_up(client, address="203.0.113.5")
+
+    assert look_up(client, address="203.0.113.5").status_code == 429
+    assert look_up(client, address="198.51.100.7").status_code == 200
+    assert searches(sandbox) == 2
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["1234", "1234", "1234"],
+        ["1234", "#1234", " 1234 "],
+        ["1234", "01234", "0001234"],
+    ],
+    ids=["same", "hash-and-spaces", "leading-zeros"],
+)
+def test_one_booking_is_limited_across_addresses_however_it_is_written(
+    settings, sandbox, spellings
+):
+    client = build_app(
+        settings, LOOKUP_LIMIT_PER_BOOKING="2 per hour", LOOKUP_LIMIT_PER_IP="99/minute"
+    ).test_client()
+    addresses = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    statuses = [
+        look_up(client, address=address, booking_id=spelling).status_code
+        for address, spelling in zip(addresses, spellings)
+    ]
+
+    assert statuses == [200, 200, 429]
+    assert searches(sandbox) == 2
+    assert look_up(client, address="203.0.113.4", booking_id="1235").status_code == 200
+
+
+def test_opening_the_lookup_page_is_never_limited(settings):
+    client = build_app(settings, LOOKUP_LIMIT_PER_IP="1 per minute").test_client()
+
+    statuses = {client.get("/f/monster-mash").status_code for _ in range(5)}
+
+    assert statuses == {200}
+
+
+@pytest.mark.parametrize(
+    "variable, value, lookups_allowed",
+    [
+        ("LOOKUP_LIMIT_PER_IP", "2 per minute", 2),
+        ("LOOKUP_LIMIT_PER_BOOKING", "1 per hour", 1),
+    ],
+)
+def test_limits_are_read_from_the_environment(
+    settings, sandbox, monkeypatch, variable, value, lookups_allowed
+):
+    monkeypatch.setenv(variable, value)
+    client = build_app(settings).test_client()
+
+    statuses = [look_up(client).status_code for _ in range(lookups_allowed + 1)]
+
+    assert statuses == [200] * lookups_allowed + [429]
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis named by TEST_REDIS_URL, with a key prefix private to this test.
+
+    Skipped without the variable, except under CI=true, where the shared
+    limit must be proven. Every key under the prefix is deleted afterwards.
+    """
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        reason = (
+            "TEST_REDIS_URL is not set; Redis rate-limit test skipped "
+            "(e.g. TEST_REDIS_URL=redis://127.0.0.1:6379/15)"
+        )
+        if IN_CI:
+            pytest.fail(f"{reason}, and CI=true requires it.")
+        pytest.skip(reason)
+
+    import redis
+
+    connection = redis.Redis.from_url(url)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis at TEST_REDIS_URL does not answer ({exc}).")
+        pytest.skip(f"Redis at TEST_REDIS_URL does not answer ({exc})")
+
+    prefix = f"guestform-test-{uuid.uuid4().hex[:12]}"
+    yield url, prefix, connection
+
+    for key in connection.scan_iter(match=f"*{prefix}*"):
+        connection.delete(key)
+    connection.close()
+
+
+@pytest.mark.slow
+def test_two_app_processes_sharing_redis_share_one_limit(redis_url, sandbox, tmp_path):
+    url, prefix, connection = redis_url
+    env = {
+        "ANYROAD_API_URL": sandbox.base_url,
+        "ANYROAD_API_KEY": demo.DEMO_API_KEY,
+        "SECRET_KEY": secrets.token_urlsafe(16),
+        "OUTBOX_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "LOOKUP_LIMIT_PER_IP": "2 per minute",
+    }
+    ports = [processes.free_port(), processes.free_port()]
+    servers = []
+    try:
+        for number, port in enumerate(ports):
+            server = processes.start_gunicorn(
+                env, port, workers=1, log_path=tmp_path / f"app{number}.log"
+            )
+            servers.append(server)
+        for server, port in zip(servers, ports):
+            processes.wait_for(f"http://127.0.0.1:{port}/healthz", server)
+
+        statuses = [
+            post_lookup(f"http://127.0.0.1:{port}") for port in (*ports, ports[0])
+        ]
+    finally:
+        for server in servers:
+            processes.stop(server)
+
+    assert statuses == [200, 200, 429]
+    assert searches(sandbox) == 2
+    assert list(connection.scan_iter(match=f"*{prefix}*")), "no counter in Redis"
+
+
+def post_lookup(base_url: str) -> int:
+    with requests.Session() as session:
+        form = session.get(f"{base_url}/f/monster-mash", timeout=5)
+        token = BeautifulSoup(form.text, "html.parser").select_one(
+            "input[name=__lookup]"
+        )["value"]
+        answer = session.post(
+            f"{base_url}/f/monster-mash",
+            data={**DOC, "__lookup": token, "homepage_url": ""},
+            timeout=5,
+        )
+    return answer.status_code
+
+
+def test_lookups_stay_limited_in_memory_while_redis_is_unreachable(
+    settings, sandbox, caplog
+):
+    unreachable = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+        "LOOKUP_LIMIT_PER_IP": "2 per minute",
+    }
+    client = create_app({**settings, **unreachable}).test_client()
+
+    statuses = [look_up(client).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert searches(sandbox) == 2
+    assert not [r for r in caplog.records if getattr(r, "outcome", "") == "crash"]
+
+
+def test_a_refused_lookup_writes_one_line_for_its_campaign(settings, caplog):
+    client = build_app(settings, LOOKUP_LIMIT_PER_IP="1 per minute").test_client()
+    look_up(client)
+
+    with caplog.at_level("INFO"):
+        look_up(client)
+
+    refused = [r for r in caplog.records if getattr(r, "outcome", "") == "rate_limited"]
+    assert [(r.campaign, r.step) for r in refused] == [
+        ("monster-mash", "guest.find_booking")
+    ]

@@ -9,6 +9,7 @@ original model, so the outline only needs to be right about what to show.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -609,8 +610,6 @@ def _json_type(value: Any) -> str:
 
 
 def _json_token(value: Any) -> str:
-    import json
-
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 

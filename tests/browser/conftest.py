@@ -101,7 +101,9 @@ def axe_path() -> Path:
     return AXE
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API allows one instance per
+# thread at a time, and other folders (tests/forms) start their own.
+@pytest.fixture(scope="package")
 def playwright_instance():
     from playwright.sync_api import sync_playwright
 
@@ -109,7 +111,7 @@ def playwright_instance():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance, chromium_path):
     browser = playwright_instance.chromium.launch(
         executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS

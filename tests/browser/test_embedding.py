@@ -6,7 +6,12 @@ import pytest
 
 from anyroad.client import ProfileClient
 from sandbox import demo
-from tests.browser.conftest import WIDTHS, screenshot, wait_until
+from tests.browser.conftest import (
+    WIDTHS,
+    horizontal_overflow,
+    screenshot,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +49,7 @@ def shoot_both_widths(page, frame, name: str) -> None:
     for width, height in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
         settled_height(page, frame)
+        assert horizontal_overflow(page) <= 0, f"{name} scrolls sideways at {width} px"
         page.locator("iframe.guestform-frame").scroll_into_view_if_needed()
         screenshot(page, f"{name}-{width}")
 

@@ -163,8 +163,8 @@ def test_theme_stylesheet_keeps_only_hex_colours(settings, tmp_path):
     theme = {
         "accent": "#6a2c70",
         "text": "#111",
-        "background": "red; } body { display: none",
-        "accent_text": "#ffffff\n} * { color: red }",
+        "background": "#fafafa\n",
+        "accent_text": "#fff; } body { display: none",
     }
     settings["CAMPAIGNS_DIR"] = campaigns_with_ui(tmp_path, theme=theme)
 

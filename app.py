@@ -23,6 +23,7 @@ from forms.campaign import CampaignError, load_campaigns
 from forms.generator import build_form
 from guest import errors, health, links, security, views
 from guest.limits import limiter
+from guest.theme import check_themes
 from guest.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def load_campaign_forms(app: Flask) -> None:
             "at least one <slug>.json or point CAMPAIGNS_DIR elsewhere."
         )
 
+    check_themes(campaigns)
     app.extensions["campaigns"] = campaigns
     app.extensions["forms"] = {
         slug: build_form(campaign) for slug, campaign in campaigns.items()

@@ -228,7 +228,8 @@ def format_table(results: dict[str, Any]) -> str:
         verdict: str = "",
     ) -> None:
         rows.append(
-            f"| {measure_name} | {value} | {baseline} | {ratio} | {target} | {verdict} |"
+            f"| {measure_name} | {value} | {baseline} | {ratio} "
+            f"| {target} | {verdict} |"
         )
 
     def rate(name: str) -> str:

@@ -27,6 +27,8 @@ DEFAULTS = {
     "OUTBOX_FAILED_RETENTION_DAYS": 30,
     "OUTBOX_LEASE_SECONDS": 60,
     "OUTBOX_MAX_ATTEMPTS": 50,
+    "OUTBOX_RETRY_BASE_SECONDS": 30,
+    "OUTBOX_RETRY_CAP_SECONDS": 3600,
 }
 
 
@@ -46,10 +48,23 @@ def init_app(app: Flask) -> Outbox:
     def number(name: str) -> int:
         return _read_number(app.config, name)
 
+    policy = RetryPolicy(
+        base=number("OUTBOX_RETRY_BASE_SECONDS"),
+        cap=number("OUTBOX_RETRY_CAP_SECONDS"),
+        max_attempts=number("OUTBOX_MAX_ATTEMPTS"),
+    )
+    if policy.cap < policy.base:
+        raise ValueError(
+            f"OUTBOX_RETRY_CAP_SECONDS ({policy.cap}) is below "
+            f"OUTBOX_RETRY_BASE_SECONDS ({policy.base}); the cap is the "
+            "longest wait between tries, so set it at least as high as the "
+            "first wait."
+        )
+
     outbox = Outbox(
         make_engine(url),
         build_cipher(app.config.get("OUTBOX_KEY") or ""),
-        policy=RetryPolicy(max_attempts=number("OUTBOX_MAX_ATTEMPTS")),
+        policy=policy,
         lease=timedelta(seconds=number("OUTBOX_LEASE_SECONDS")),
         retention=timedelta(days=number("OUTBOX_RETENTION_DAYS")),
         failed_retention=timedelta(days=number("OUTBOX_FAILED_RETENTION_DAYS")),

@@ -67,8 +67,13 @@ def _make_sqlite_engine(url: str, **options) -> Engine:
     def use_write_ahead_log(dbapi_connection, _record) -> None:
         # WAL lets the web app read while the worker writes, and the busy
         # timeout makes concurrent writers wait instead of failing.
+        # synchronous=FULL syncs the log at every commit: once a guest is
+        # thanked, their answer must survive a power cut. Some SQLite builds
+        # default to NORMAL in WAL mode, which may lose the last commits, so
+        # it is set here rather than left to the build.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 

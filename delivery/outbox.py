@@ -6,6 +6,8 @@ under the form instance's idempotency key; ``deliver`` claims the row with a
 lease, sends exactly the stored bytes and records the outcome. Because the
 body is encoded once, any resend after a lost connection is byte-identical
 to the first try, and the upstream never sees two versions of one answer.
+The guest's request uses ``accept_and_deliver``, which does both in two
+commits: the row is inserted already claimed, then the outcome is recorded.
 
 Ownership of a row is decided by the database, never by the process: a
 claim is a conditional UPDATE that only one caller can win (on PostgreSQL
@@ -199,6 +201,104 @@ class Outbox:
 
         return submission, True
 
+    def accept_and_deliver(
+        self,
+        idempotency_key: str,
+        campaign: str,
+        profile_id: str,
+        body: Mapping[str, Any],
+        client: ProfilePatcher,
+    ) -> tuple[Submission, bool, Outcome]:
+        """Store a validated submission and make its first try, for a request.
+
+        This does what ``accept`` then ``deliver`` do, in two commits instead
+        of four. The row is inserted already claimed by this call, with a
+        lease and a claim token, so no other process can send it while the
+        request does; if the request dies after the insert, the lease runs
+        out and a worker sends the row like any other abandoned claim. A
+        repeated key is recognised by the unique index, not by a read
+        first, and nothing is sent for it: the row has been sent, is being
+        sent, or waits for the worker's next try.
+
+        :returns: the submission as this call stored it (or the first row,
+            for a repeated key), whether this call created it, and the
+            outcome of the try (for a repeated key, the row's state).
+        :raises ValueError: when the idempotency key is empty.
+        :raises sqlalchemy.exc.SQLAlchemyError: when the row could not be
+            stored; the answer is not safe then and the guest must not be
+            thanked.
+        """
+        if not idempotency_key:
+            raise ValueError(
+                "accept_and_deliver() needs the form instance's idempotency "
+                "key; pass the submission key from the form state, not an "
+                "empty string."
+            )
+
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        sealed = self._cipher.encrypt(self._encode(body))
+        now = self._now()
+        token = secrets.token_hex(16)
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    submissions.insert().values(
+                        idempotency_digest=digest,
+                        campaign=campaign,
+                        profile_id=profile_id,
+                        state=PENDING,
+                        body=sealed,
+                        attempts=1,
+                        next_attempt_at=now,
+                        lease_until=now + self.lease,
+                        claim_token=token,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                new_id = result.inserted_primary_key[0]
+        except IntegrityError:
+            existing = self._find_by_digest(digest)
+            if existing is None:
+                raise
+
+            self._log_duplicate(existing)
+            return existing, False, existing.state  # type: ignore[return-value]
+
+        submission = Submission(
+            id=new_id,
+            campaign=campaign,
+            profile_id=profile_id,
+            state=PENDING,
+            attempts=1,
+            next_attempt_at=_aware(now),
+            last_error=None,
+            created_at=_aware(now),
+            delivered_at=None,
+            failed_at=None,
+            has_body=True,
+            is_claimed=True,
+        )
+        log.info(
+            "Accepted submission %s",
+            new_id,
+            extra=_fields("accept", submission, "accepted", attempt=0),
+        )
+
+        claim = _Claim(new_id, campaign, profile_id, sealed, 1, token)
+        try:
+            outcome = self._send(claim, client)
+        except SQLAlchemyError:
+            log.exception(
+                "The outbox store failed while recording submission %s; "
+                "the worker will send it once its lease ends",
+                new_id,
+                extra={"step": "deliver", "submission_id": new_id},
+            )
+            outcome = PENDING
+
+        return submission, True, outcome
+
     def get(self, submission_id: int) -> Submission | None:
         """Read one submission, or None when no row has this id."""
         with self.engine.connect() as conn:
@@ -312,9 +412,7 @@ class Outbox:
         """Count the submissions in each state."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(submissions.c.state, func.count()).group_by(
-                    submissions.c.state
-                )
+                select(submissions.c.state, func.count()).group_by(submissions.c.state)
             ).all()
 
         counted = {PENDING: 0, DELIVERED: 0, FAILED: 0}
@@ -552,9 +650,7 @@ class Outbox:
 
         if is_transient(error) and not self.policy.should_give_up(claim.attempt):
             wait = self.policy.delay(claim.attempt, self._rand)
-            won = self._finish(
-                claim, next_attempt_at=now + wait, last_error=reason
-            )
+            won = self._finish(claim, next_attempt_at=now + wait, last_error=reason)
             fields = _claim_fields("retry", claim, "pending", elapsed_ms, status)
             if isinstance(error, ApiError):
                 log.warning(

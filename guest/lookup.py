@@ -20,8 +20,7 @@ def _booking_id(form: Form, field: StringField) -> None:
     digits = (field.data or "").lstrip("#")
     if not BOOKING_ID.match(digits):
         raise ValidationError(
-            "Enter the booking number from your confirmation email, "
-            "digits only."
+            "Enter the booking number from your confirmation email, digits only."
         )
 
     field.data = digits

@@ -31,6 +31,7 @@ from anyroad.models import Profile
 from guest.limits import booking_key, limiter, per_booking_limit, per_ip_limit
 from guest.lookup import LookupForm
 from guest.security import allow_framing_by, frame_origins_of
+from guest.theme import render_theme
 from guest.tokens import FormState, TokenInvalid, TokenTooOld, new_submission_key
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ bp = Blueprint("guest", __name__)
 STATE_FIELD = "__state"
 LOOKUP_FIELD = "__lookup"
 HONEYPOT_FIELD = "homepage_url"
-HEX_COLOUR = re.compile(r"\A#(?:[0-9a-fA-F]{3}){1,2}\Z")
 FORM_TYPE = "application/x-www-form-urlencoded"
 BROKEN_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
@@ -123,8 +123,11 @@ def log_refusal(outcome: str) -> None:
     """Note a refused post; the body is not logged, it may hold answers."""
     log.info(
         "Refused a post that no guestform page sends",
-        extra={"step": request.endpoint, "campaign": g.campaign.slug,
-               "outcome": outcome},
+        extra={
+            "step": request.endpoint,
+            "campaign": g.campaign.slug,
+            "outcome": outcome,
+        },
     )
 
 
@@ -140,7 +143,9 @@ def index():
 def embed_script():
     """Serve the script that venues paste to embed a form."""
     return send_from_directory(
-        current_app.static_folder, "js/embed.js", mimetype="text/javascript",
+        current_app.static_folder,
+        "js/embed.js",
+        mimetype="text/javascript",
         max_age=300,
     )
 
@@ -299,22 +304,6 @@ def open_deep_link(slug: str, token: str):
     return render_form_page(state, answers, first_name=profile.booking.first_name)
 
 
-def render_theme(theme: dict) -> str:
-    """Turn a campaign's colour hints into CSS, keeping only hex colours.
-
-    Anything else is dropped, so a campaign file cannot inject CSS.
-    """
-    names = {"accent": "--accent", "accent_text": "--accent-text",
-             "text": "--text", "background": "--background"}
-    lines = [
-        f"  {prop}: {theme[key]};"
-        for key, prop in names.items()
-        if isinstance(theme.get(key), str) and HEX_COLOUR.match(theme[key])
-    ]
-
-    return ":root {\n" + "\n".join(lines) + "\n}\n"
-
-
 def choose_profile(profiles: list[Profile]) -> tuple[Profile | None, str]:
     """Pick the profile this campaign serves from the search results."""
     if not profiles:
@@ -356,11 +345,13 @@ def deliver_answers(state: FormState, data_set: dict) -> str:
         "captured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     outbox = current_app.extensions["outbox"]
-    submission, created = outbox.accept(
-        state.submission_key, state.campaign, state.profile_id, body
+    _, created, outcome = outbox.accept_and_deliver(
+        state.submission_key,
+        state.campaign,
+        state.profile_id,
+        body,
+        current_app.extensions["profile_client"],
     )
-
-    outcome = outbox.deliver(submission.id, current_app.extensions["profile_client"])
 
     return outcome if created else f"replayed_{outcome}"
 
@@ -372,8 +363,11 @@ def is_bot_post() -> bool:
 
     log.info(
         "Dropped a post that filled the honeypot field",
-        extra={"step": request.endpoint, "campaign": g.campaign.slug,
-               "outcome": "honeypot"},
+        extra={
+            "step": request.endpoint,
+            "campaign": g.campaign.slug,
+            "outcome": "honeypot",
+        },
     )
 
     return True

@@ -107,10 +107,14 @@ class Guest:
 
     def submit(self, answers: dict, keep_prefilled: bool = False, extra=None):
         """Post answers keyed by data model property (``f-`` is added)."""
-        data = form_fields(self.last_page) if keep_prefilled else {
-            "__state": self.state_token(),
-            "homepage_url": "",
-        }
+        data = (
+            form_fields(self.last_page)
+            if keep_prefilled
+            else {
+                "__state": self.state_token(),
+                "homepage_url": "",
+            }
+        )
         data.update({f"f-{name}": value for name, value in answers.items()})
         data.update(extra or {})
         response = self.client.post(f"/f/{self.campaign}/answers", data=data)

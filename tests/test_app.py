@@ -113,9 +113,7 @@ def test_bad_number_in_environment_names_the_variable(monkeypatch):
         config.read_settings()
 
 
-def test_without_upstream_the_app_uses_the_seeded_embedded_sandbox(
-    settings, tmp_path
-):
+def test_without_upstream_the_app_uses_the_seeded_embedded_sandbox(settings, tmp_path):
     settings.update(
         ANYROAD_API_URL="",
         ANYROAD_API_KEY="",

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy
+
 from anyroad.client import encode_body
 from delivery.backoff import RetryPolicy
 from delivery.cipher import build_cipher

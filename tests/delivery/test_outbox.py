@@ -15,7 +15,6 @@ from anyroad.errors import (
     UpstreamUnavailable,
 )
 from delivery.schema import submissions
-
 from tests.delivery.fakes import KEY, FakeClient
 
 ANSWER = "Sings sea shanties at breakfast"

@@ -18,8 +18,8 @@ from flask import Flask
 import delivery
 from anyroad.client import ProfileClient, encode_body
 from delivery.outbox import utc_now
-from tests.delivery.fakes import KEY
 from sandbox import demo
+from tests.delivery.fakes import KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_APP = Path(__file__).with_name("worker_app.py")

@@ -40,9 +40,7 @@ def test_c9_opening_links_changes_nothing_and_later_submit_lands_once(
     assert sandbox.stats()["patches"][demo.DOC_PROFILE_ID]["applied"] == 1
 
 
-def test_c10_patch_dropped_after_apply_is_resent_byte_identical(
-    app, guest, sandbox
-):
+def test_c10_patch_dropped_after_apply_is_resent_byte_identical(app, guest, sandbox):
     sandbox.set_faults({"patch": {"apply_then_drop_rate": 1}})
     guest.find_booking(*DOC)
 

@@ -121,9 +121,7 @@ def test_booking_for_another_experience_is_told_the_form_is_not_for_it(client):
     assert "this form is for another experience" in notice
 
 
-def test_submitted_answers_reach_the_profile_with_source_and_utc_time(
-    guest, sandbox
-):
+def test_submitted_answers_reach_the_profile_with_source_and_utc_time(guest, sandbox):
     guest.open_lookup("?source=email")
     guest.find_booking(*DOC, query="?source=email")
     before = datetime.now(timezone.utc).replace(microsecond=0)
@@ -143,8 +141,13 @@ def test_submitted_answers_reach_the_profile_with_source_and_utc_time(
 
 @pytest.mark.parametrize(
     "query, recorded",
-    [("", "web"), ("?source=web", "web"), ("?source=sms", "web"),
-     ("?source=iframe", "iframe"), ("?embed=1", "iframe")],
+    [
+        ("", "web"),
+        ("?source=web", "web"),
+        ("?source=sms", "web"),
+        ("?source=iframe", "iframe"),
+        ("?embed=1", "iframe"),
+    ],
 )
 def test_source_is_recorded_and_unknown_sources_fall_back_to_web(
     guest, sandbox, query, recorded
@@ -179,9 +182,7 @@ def test_coming_back_shows_the_saved_answers(guest):
     assert fields["custom_attribute"]["value"] == "peat"
 
 
-def test_invalid_answer_shows_error_next_to_field_and_sends_nothing(
-    client, sandbox
-):
+def test_invalid_answer_shows_error_next_to_field_and_sends_nothing(client, sandbox):
     from tests.conftest import Guest
 
     guest = Guest(client, campaign="tasting-follow-up")
@@ -318,9 +319,7 @@ def test_search_that_fails_upstream_shows_try_again_page(guest, sandbox, caplog)
     assert [(r.campaign, r.status) for r in failures] == [("monster-mash", 503)]
 
 
-def test_search_that_never_answers_gives_up_within_the_timeout(
-    guest, sandbox, app
-):
+def test_search_that_never_answers_gives_up_within_the_timeout(guest, sandbox, app):
     import time
 
     sandbox.set_faults({"search": {"delay": 5}})

@@ -12,6 +12,7 @@ from app import create_app
 from config import ROOT
 from forms.campaign import CampaignError
 from guest.security import FRAME_ANCESTOR
+from guest.theme import render_theme
 from tests.conftest import page
 
 DEMO_ANCESTORS = "frame-ancestors 'self' http://127.0.0.1:* http://localhost:*"
@@ -159,13 +160,8 @@ def test_campaign_with_a_loose_or_malformed_frame_list_stops_start_up(
         create_app(settings)
 
 
-def test_theme_stylesheet_keeps_only_hex_colours(settings, tmp_path):
-    theme = {
-        "accent": "#6a2c70",
-        "text": "#111",
-        "background": "#fafafa\n",
-        "accent_text": "#fff; } body { display: none",
-    }
+def test_theme_stylesheet_serves_the_campaign_colours(settings, tmp_path):
+    theme = {"accent": "#6a2c70", "text": "#111"}
     settings["CAMPAIGNS_DIR"] = campaigns_with_ui(tmp_path, theme=theme)
 
     response = create_app(settings).test_client().get("/f/monster-mash/theme.css")
@@ -173,8 +169,33 @@ def test_theme_stylesheet_keeps_only_hex_colours(settings, tmp_path):
     assert response.mimetype == "text/css"
     css = response.get_data(as_text=True)
     assert "--accent: #6a2c70;" in css and "--text: #111;" in css
-    assert "--background" not in css and "--accent-text" not in css
     assert css.count("{") == css.count("}") == 1
+
+
+@pytest.mark.parametrize(
+    "theme, pointer",
+    [
+        ({"background": "#fafafa\n"}, "/ui/theme/background"),
+        ({"accent_text": "#fff; } body { display: none"}, "/ui/theme/accent_text"),
+        ({"accent": "red"}, "/ui/theme/accent"),
+        ({"accent": 12}, "/ui/theme/accent"),
+        ({"acent": "#123456"}, "/ui/theme/acent"),
+        ("#123456", "/ui/theme"),
+    ],
+)
+def test_theme_that_is_not_hex_colours_stops_start_up(
+    settings, tmp_path, theme, pointer
+):
+    settings["CAMPAIGNS_DIR"] = campaigns_with_ui(tmp_path, theme=theme)
+
+    with pytest.raises(CampaignError, match=pointer):
+        create_app(settings)
+
+
+def test_render_theme_drops_anything_but_hex_colours():
+    css = render_theme({"accent": "#abc", "text": "#fff; } x {", "background": 3})
+
+    assert css == ":root {\n  --accent: #abc;\n}\n"
 
 
 @pytest.mark.parametrize(

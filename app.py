@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,10 +20,11 @@ import config
 import delivery
 import logs
 from anyroad.client import ProfileClient
-from forms.campaign import CampaignError, load_campaigns
+from forms.campaign import CampaignError, campaign_files, load_campaign
 from forms.generator import build_form
 from guest import errors, health, links, security, views
 from guest.limits import limiter
+from guest.security import check_frame_ancestors
 from guest.theme import check_themes
 from guest.tokens import TokenSigner
 
@@ -40,6 +42,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"] or None)
     app.config.update(settings)
     logs.configure(app)
+    config.check_settings(app.config)
     config.ensure_secrets(app.config, app.instance_path)
 
     if app.config["TRUST_PROXY"]:
@@ -60,31 +63,61 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
 
 def load_campaign_forms(app: Flask) -> None:
-    """Read every campaign file and build its form class, or stop."""
-    campaigns = load_campaigns(app.config["CAMPAIGNS_DIR"])
-    if not campaigns:
+    """Read every campaign file and build its form class, or stop.
+
+    Under a ``flask`` command a broken campaign is logged and left out
+    instead, so that ``flask check-campaigns`` and the outbox commands still
+    run while an operator mends the file.
+    """
+    campaigns, forms = {}, {}
+    for path in campaign_files(app.config["CAMPAIGNS_DIR"]):
+        try:
+            campaign = load_campaign(path)
+            check_themes({campaign.slug: campaign})
+            check_frame_ancestors({campaign.slug: campaign})
+            forms[campaign.slug] = build_form(campaign)
+        except CampaignError as exc:
+            if not is_flask_command():
+                raise
+
+            log.error("Campaign left out until it is mended: %s", exc)
+            continue
+
+        campaigns[campaign.slug] = campaign
+
+    if not campaigns and not is_flask_command():
         raise CampaignError(
             f"No campaign files found in {app.config['CAMPAIGNS_DIR']}; add "
             "at least one <slug>.json or point CAMPAIGNS_DIR elsewhere."
         )
 
-    check_themes(campaigns)
     app.extensions["campaigns"] = campaigns
-    app.extensions["forms"] = {
-        slug: build_form(campaign) for slug, campaign in campaigns.items()
-    }
+    app.extensions["forms"] = forms
+
+
+def is_flask_command() -> bool:
+    """Tell whether the app is being built for a ``flask`` CLI command."""
+    return click.get_current_context(silent=True) is not None
 
 
 def connect_upstream(app: Flask) -> None:
     """Point the client at AnyRoad, or at the embedded sandbox.
 
-    With no ``ANYROAD_API_URL`` the sandbox runs in this process on
-    loopback, seeded with the demo data, and the app uses its demo key.
+    With no ``ANYROAD_API_URL`` (or ``embedded``) the sandbox runs in this
+    process on loopback, seeded with the demo data, and the app uses its
+    demo key. Under gunicorn that must be asked for by name, so that a
+    production deploy missing its URL does not quietly serve demo data.
     """
     base_url = app.config["ANYROAD_API_URL"]
     api_key = app.config["ANYROAD_API_KEY"]
+    if not base_url and config.is_under_gunicorn() and not app.config.get("TESTING"):
+        raise config.ConfigError(
+            "ANYROAD_API_URL is not set. Under gunicorn it is required: set it "
+            "to https://app.anyroad.com/external/api/v1, or to 'embedded' to "
+            "serve the demo sandbox on purpose."
+        )
 
-    if not base_url:
+    if base_url in ("", "embedded"):
         from sandbox import demo
         from sandbox.server import start_sandbox
 
@@ -96,6 +129,7 @@ def connect_upstream(app: Flask) -> None:
             {
                 "SANDBOX_DATABASE": database,
                 "CAMPAIGNS_DIR": app.config["CAMPAIGNS_DIR"],
+                "SANDBOX_CAMPAIGNS": app.extensions["campaigns"],
                 "SANDBOX_SEED": True,
                 "SANDBOX_FAULTS": app.config["SANDBOX_FAULTS"],
             },

@@ -7,6 +7,7 @@ configuration table and this module can be checked against each other.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
+from limits import parse_many
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_FAILED_RETENTION_DAYS": 30,
     "OUTBOX_LEASE_SECONDS": 60,
     "OUTBOX_MAX_ATTEMPTS": 50,
+    "OUTBOX_RETRY_BASE_SECONDS": 30,
+    "OUTBOX_RETRY_CAP_SECONDS": 3600,
     "RATELIMIT_STORAGE_URI": "memory://",
     # Keeps guestform's counters apart when one Redis serves several apps.
     "RATELIMIT_KEY_PREFIX": "guestform",
@@ -67,6 +71,8 @@ NUMBERS = {
     "OUTBOX_FAILED_RETENTION_DAYS": int,
     "OUTBOX_LEASE_SECONDS": int,
     "OUTBOX_MAX_ATTEMPTS": int,
+    "OUTBOX_RETRY_BASE_SECONDS": int,
+    "OUTBOX_RETRY_CAP_SECONDS": int,
     "PAGE_TOKEN_MAX_AGE": int,
     "PAGE_TOKEN_RENEW_WITHIN": int,
     "DEEP_LINK_DAYS": int,
@@ -83,6 +89,10 @@ FLAGS = {
 }
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unusable; the message says what to set."""
 
@@ -97,6 +107,57 @@ def read_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     settings.update(overrides or {})
 
     return settings
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse values that would start an app that cannot serve a guest.
+
+    Each problem is reported as a sentence naming the variable and what to
+    set instead, before anything is started.
+    """
+    for name in ("ANYROAD_CONNECT_TIMEOUT", "ANYROAD_READ_TIMEOUT"):
+        value = settings[name]
+        if not (isinstance(value, (int, float)) and 0 < value < 300):
+            raise ConfigError(
+                f"{name} is {value!r}; set it to a number of seconds between 0 "
+                "and 300 (it must stay below gunicorn's worker timeout)."
+            )
+
+    _require_at_least(settings, "PAGE_TOKEN_MAX_AGE", 60, "seconds")
+    _require_at_least(
+        settings, "PAGE_TOKEN_RENEW_WITHIN", settings["PAGE_TOKEN_MAX_AGE"], "seconds"
+    )
+    _require_at_least(settings, "DEEP_LINK_DAYS", 1, "days")
+    _require_at_least(
+        settings,
+        "OUTBOX_RETENTION_DAYS",
+        math.ceil(settings["PAGE_TOKEN_RENEW_WITHIN"] / 86400),
+        "days (a delivered answer must be remembered for as long as its page "
+        "can be posted again, or a replay would be sent twice)",
+    )
+    timeouts = settings["ANYROAD_CONNECT_TIMEOUT"] + settings["ANYROAD_READ_TIMEOUT"]
+    _require_at_least(
+        settings,
+        "OUTBOX_LEASE_SECONDS",
+        math.ceil(timeouts) + 1,
+        "seconds (longer than a whole PATCH may take, or two processes could "
+        "send one answer)",
+    )
+
+    for name in ("LOOKUP_LIMIT_PER_IP", "LOOKUP_LIMIT_PER_BOOKING"):
+        try:
+            parse_many(settings[name])
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name} is {settings[name]!r}, which is not a rate limit; write "
+                'it like "20 per minute;200 per hour".'
+            ) from exc
+
+
+def _require_at_least(settings: dict, name: str, least: float, unit: str) -> None:
+    value = settings[name]
+    if not (isinstance(value, (int, float)) and value >= least):
+        raise ConfigError(f"{name} is {value!r}; set it to at least {least} {unit}.")
 
 
 def is_under_gunicorn() -> bool:
@@ -126,6 +187,12 @@ def ensure_secrets(settings: dict[str, Any], instance_path: str) -> None:
             )
 
         settings[name] = _kept_secret(Path(instance_path), name, make)
+
+    if production and len(settings["SECRET_KEY"]) < 32:
+        raise ConfigError(
+            "SECRET_KEY is too short to sign guests' links safely: use at "
+            f"least 32 characters ({_hint('SECRET_KEY')})."
+        )
 
     try:
         Fernet(settings["OUTBOX_KEY"].split(",")[0].encode())
@@ -176,7 +243,13 @@ def _hint(name: str) -> str:
 
 def _parse(name: str, raw: str) -> Any:
     if name in FLAGS:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        word = raw.strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ConfigError(
+                f"{name} is {raw!r}; set it to true or false (or 1 or 0)."
+            )
+
+        return word in TRUE_WORDS
 
     if name in NUMBERS:
         try:

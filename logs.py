@@ -63,8 +63,14 @@ def configure(app: Flask) -> None:
     handler.setFormatter(
         KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise ValueError(
+            f"LOG_LEVEL is {level!r}; set it to DEBUG, INFO, WARNING or ERROR."
+        )
+
     root.addHandler(handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    root.setLevel(level)
     app.logger.handlers.clear()
     app.logger.propagate = True
 

@@ -32,6 +32,7 @@ def fifty_question_model() -> dict[str, Any]:
             schema = {"type": "string", "format": TEXT_FORMATS[index]}
         elif index == 6:
             schema["pattern"] = "^[A-Z]{2}[0-9]{4}$"
+            schema["description"] = "Two capitals and four digits, like AB1234."
         properties[f"text_{index}"] = schema
     for index in range(8):
         properties[f"whole_{index}"] = {
@@ -59,7 +60,11 @@ def fifty_question_model() -> dict[str, Any]:
         "properties": {
             "street": {"type": "string", "maxLength": 200},
             "town": {"type": "string", "maxLength": 100},
-            "postcode": {"type": "string", "pattern": "^[A-Z0-9 ]{3,10}$"},
+            "postcode": {
+                "type": "string",
+                "pattern": "^[A-Z0-9 ]{3,10}$",
+                "description": "3 to 10 capitals, digits or spaces.",
+            },
             "country": {"type": "string", "enum": ["GB", "IE", "PT", "ES"]},
             "notes": {"type": "string", "maxLength": 500},
         },

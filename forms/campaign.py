@@ -101,8 +101,8 @@ def load_campaign(path: Path) -> Campaign:
     )
 
 
-def load_campaigns(directory: str | Path) -> dict[str, Campaign]:
-    """Read every ``*.json`` campaign in a folder, keyed by slug."""
+def campaign_files(directory: str | Path) -> list[Path]:
+    """List the campaign files of a folder, in a stable order."""
     folder = Path(directory)
     if not folder.is_dir():
         raise CampaignError(
@@ -110,8 +110,13 @@ def load_campaigns(directory: str | Path) -> dict[str, Campaign]:
             "a folder of campaign JSON files."
         )
 
+    return sorted(folder.glob("*.json"))
+
+
+def load_campaigns(directory: str | Path) -> dict[str, Campaign]:
+    """Read every ``*.json`` campaign in a folder, keyed by slug."""
     campaigns = {}
-    for path in sorted(folder.glob("*.json")):
+    for path in campaign_files(directory):
         campaign = load_campaign(path)
         campaigns[campaign.slug] = campaign
 

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
 
+from markupsafe import Markup
 from wtforms import Field, FieldList, Form, FormField
 from wtforms.utils import unset_value
 
 from forms import messages
-from forms.schema import Choice, Node, segment_for
+from forms.formats import is_date
+from forms.schema import Choice, Node
 from forms.values import (
     LONG_TEXT_CAP,
     TEXT_CAP,
@@ -48,6 +50,11 @@ INPUT_TYPES = {
     "email": "email",
     "uri": "url",
 }
+# Inputs with a picker: the browser empties a value it cannot read (such
+# as 2021-02-30), and Chrome posts an impossible typed date as "".
+PICKER_TYPES = frozenset({"date", "time", "datetime-local"})
+# HTML's "valid time string": the only shapes a time input keeps.
+PICKER_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$", re.ASCII)
 SPARE_ROWS = 3
 ROWS_CAP = 100
 
@@ -59,6 +66,12 @@ class SchemaForm(Form):
         csrf = False
 
     error_summary: list[dict[str, str | None]]
+
+    def questions_html(self) -> Markup:
+        """Render every question, as ``render_fields`` in fields.html shows them."""
+        from forms.markup import render_questions  # It builds on this module.
+
+        return render_questions(self)
 
 
 class Shown:
@@ -73,6 +86,8 @@ class Shown:
         ids = []
         if self.node.help:
             ids.append(f"{self.id}--hint")
+        if self.format_hint():
+            ids.append(f"{self.id}--format")
         if self.errors:
             ids.append(f"{self.id}--error")
 
@@ -81,13 +96,32 @@ class Shown:
     def is_marked_optional(self) -> bool:
         return is_marked_optional(self.node)
 
+    def format_hint(self) -> str:
+        """Give the shape of a date or time typed as text, or ""."""
+        return ""
+
+    def focus_id(self) -> str:
+        """Give the id an error summary link should move focus to.
+
+        A fieldset cannot take focus without a script, so a link to a group
+        of radios or checkboxes goes to its first option instead.
+        """
+        node = self.node
+        if node.kind == "checklist" or (
+            node.kind == "choice" and node.widget == "radio"
+        ):
+            return f"{self.id}--0"
+
+        return self.id
+
     def dependency_ids(self) -> str | None:
         """Give the ids of the sibling questions that make this one required."""
-        if not self.node.depends_on:
+        segments = self.node.pieces.dependency_segments
+        if not segments:
             return None
 
         parent = self.id[: len(self.id) - len(self.node.segment)]
-        return " ".join(parent + segment_for(key) for key in self.node.depends_on)
+        return " ".join(parent + segment for segment in segments)
 
 
 class AnswerField(Shown, Field):
@@ -130,38 +164,58 @@ class AnswerField(Shown, Field):
         raise NotImplementedError
 
     def attributes(self) -> dict[str, Any]:
-        """Gather the HTML attributes of this question's input.
-
-        Numbers are text inputs with ``inputmode``: a browser's number
-        input empties itself on text it cannot read (such as "4,5"), which
-        would post nothing and lose the answer without a word.
-        """
-        node = self.node
+        """Gather the HTML attributes of this question's input."""
+        fixed = self.node.pieces.attributes
         attributes: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
-            "autocomplete": node.autocomplete or None,
-            "placeholder": node.placeholder or None,
+            "autocomplete": fixed["autocomplete"],
+            "placeholder": fixed["placeholder"],
             "aria-describedby": self.described_by(),
             "aria-invalid": "true" if self.errors else None,
-            "required": "required" if is_required(self) else None,
+            "required": fixed["required"],
         }
-        if node.kind == "text":
-            attributes["maxlength"] = self.cap()
-            if node.widget != "textarea":
-                attributes["type"] = INPUT_TYPES.get(node.format, "text")
-                attributes["value"] = self.text
-                attributes["pattern"] = html_pattern(node.schema.get("pattern"))
-            if node.format in ("email", "uri"):
-                attributes["spellcheck"] = "false"
-                attributes["autocapitalize"] = "none"
-        elif node.kind in ("integer", "number"):
-            attributes["type"] = "text"
+        if "type" in fixed:
+            attributes["maxlength"] = fixed.get("maxlength")
+            attributes["type"] = fixed["type"]
+            if fixed["type"] in PICKER_TYPES:
+                attributes["type"] = self.input_type()
+            if attributes["type"] in PICKER_TYPES:
+                attributes["maxlength"] = None  # A picker ignores it.
             attributes["value"] = self.text
-            attributes["inputmode"] = "numeric" if node.kind == "integer" else "decimal"
-            attributes["spellcheck"] = "false"
+        elif "maxlength" in fixed:
+            attributes["maxlength"] = fixed["maxlength"]
+        for name in ("pattern", "inputmode", "spellcheck", "autocapitalize"):
+            if name in fixed:
+                attributes[name] = fixed[name]
 
         return attributes
+
+    def input_type(self) -> str:
+        """Give the input's type; a picker whose value it would drop is text."""
+        input_type = INPUT_TYPES.get(self.node.format, "text")
+        if input_type in PICKER_TYPES and self.should_type_as_text():
+            return "text"
+
+        return input_type
+
+    def should_type_as_text(self) -> bool:
+        """Tell whether a date or time must be shown in a plain text input.
+
+        A picker shows an answer it cannot read as blank, so the guest
+        would see their answer vanish; after an error the picker could
+        also be what made the answer unreadable.
+        """
+        if INPUT_TYPES.get(self.node.format) not in PICKER_TYPES:
+            return False
+
+        return bool(self.errors) or not fits_picker(self.node.format, self.text)
+
+    def format_hint(self) -> str:
+        if not self.should_type_as_text():
+            return ""
+
+        return messages.FORMAT_HINTS[self.node.format]
 
     def has_content(self) -> bool:
         """Tell whether the guest put anything here, readable or not."""
@@ -208,8 +262,7 @@ class TextField(AnswerField):
 
     def cap(self) -> int:
         """Give the most characters accepted, even when the model sets no limit."""
-        default = LONG_TEXT_CAP if self.node.widget == "textarea" else TEXT_CAP
-        return self.node.schema.get("maxLength", default)
+        return cap_for(self.node)
 
 
 class WholeNumberField(AnswerField):
@@ -346,25 +399,27 @@ class RowsField(Shown, FieldList):
         self.problem = ""
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        # Spare blank rows are not bound here: forms.markup draws them
+        # from the node, the same for every guest.
         super().process(formdata, data if isinstance(data, list) else unset_value)
-        limit = min(self.node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
-        blank = 0
-        for entry in reversed(self.entries):
-            if entry.has_content():
-                break
-            blank += 1
-        while blank < SPARE_ROWS and len(self.entries) < limit:
-            self.append_entry()
-            blank += 1
 
     def has_content(self) -> bool:
         return any(entry.has_content() for entry in self.entries)
 
+    def spare_entries(self) -> list[Field]:
+        """Bind the blank rows offered after the entries, for the macros."""
+        count = spare_count(self.node, self.entries)
+        first = self.last_index + 1
+        return [self._blank_entry(str(first + n)) for n in range(count)]
+
     def template_row(self) -> Field:
         """Bind one blank row named with ``__index__`` for form.js to copy."""
+        return self._blank_entry("__index__")
+
+    def _blank_entry(self, index: str) -> Field:
         options = {
-            "name": f"{self.name}-__index__",
-            "id": f"{self.id}-__index__",
+            "name": f"{self.name}-{index}",
+            "id": f"{self.id}-{index}",
             "_meta": self.meta,
             "translations": self._translations,
         }
@@ -373,7 +428,58 @@ class RowsField(Shown, FieldList):
         return field
 
 
-def is_required(field: Field) -> bool:
+def spare_count(node: Node, entries: Sequence) -> int:
+    """Count the blank rows to offer after a list's entries.
+
+    Without scripts a guest can only fill rows the page already has, so up
+    to ``SPARE_ROWS`` blank ones follow the last answered row, never past
+    ``maxItems``.
+    """
+    limit = min(node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
+    blank = 0
+    for entry in reversed(entries):
+        if entry.has_content():
+            break
+        blank += 1
+
+    return max(0, min(SPARE_ROWS - blank, limit - len(entries)))
+
+
+def fixed_attributes(node: Node) -> dict[str, Any]:
+    """Work out the input attributes a node's schema and hints fix.
+
+    Numbers are text inputs with ``inputmode``: a browser's number input
+    empties itself on text it cannot read (such as "4,5"), which would post
+    nothing and lose the answer without a word.
+    """
+    attributes: dict[str, Any] = {
+        "autocomplete": node.autocomplete or None,
+        "placeholder": node.placeholder or None,
+        "required": "required" if is_required(node) else None,
+    }
+    if node.kind == "text":
+        attributes["maxlength"] = cap_for(node)
+        if node.widget != "textarea":
+            attributes["type"] = INPUT_TYPES.get(node.format, "text")
+            attributes["pattern"] = html_pattern(node.schema.get("pattern"))
+        if node.format in ("email", "uri"):
+            attributes["spellcheck"] = "false"
+            attributes["autocapitalize"] = "none"
+    elif node.kind in ("integer", "number"):
+        attributes["type"] = "text"
+        attributes["inputmode"] = "numeric" if node.kind == "integer" else "decimal"
+        attributes["spellcheck"] = "false"
+
+    return attributes
+
+
+def cap_for(node: Node) -> int:
+    """Give the most characters a text answer may have, model limit or ours."""
+    default = LONG_TEXT_CAP if node.widget == "textarea" else TEXT_CAP
+    return node.schema.get("maxLength", default)
+
+
+def is_required(node: Node) -> bool:
     """Tell whether a question must be answered whenever the form is sent.
 
     A question inside an optional group is only required once the group is
@@ -381,7 +487,6 @@ def is_required(field: Field) -> bool:
     unticked state is an answer (false), nor a checklist, where the
     attribute would demand every box.
     """
-    node = field.node
     if node.kind == "boolean":
         return node.always_required and is_must_tick(node)
 
@@ -429,6 +534,33 @@ def html_pattern(pattern: str | None) -> str | None:
         return None  # "^a|b$" means "starts with a, or ends with b".
 
     return body
+
+
+def fits_picker(fmt: str, text: str) -> bool:
+    """Tell whether a date or time input would keep ``text`` as its value.
+
+    Blank fits: the picker shows it as it is. HTML accepts a real calendar
+    day YYYY-MM-DD, a time HH:MM with optional seconds and milliseconds,
+    and the two joined by "T" or a space.
+    """
+    if not text:
+        return True
+    if fmt == "date":
+        return is_date(text)
+    if fmt == "time":
+        return _fits_time(text)
+
+    day, _, clock = text.replace("T", " ", 1).partition(" ")
+    return is_date(day) and _fits_time(clock)
+
+
+def _fits_time(text: str) -> bool:
+    match = PICKER_TIME.match(text)
+    if not match:
+        return False
+
+    hour, minute, second = match.groups()
+    return int(hour) < 24 and int(minute) < 60 and int(second or 0) < 60
 
 
 def _has_top_level_alternation(body: str) -> bool:

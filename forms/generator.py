@@ -40,6 +40,7 @@ from forms.fields import (
 )
 from forms.formats import build_validator
 from forms.hints import apply_hints
+from forms.markup import prepare_pieces
 from forms.schema import Node, outline_model
 from forms.values import zone_named
 
@@ -95,6 +96,7 @@ class GeneratedForm:
         self.defaults = defaults
         self.hidden = dict(campaign.ui.get("hidden", {}))
         self.validator = build_validator(campaign.data_model)
+        prepare_pieces(root)
         self.form_class = self._form_class(root)
 
     def make_form(
@@ -291,7 +293,7 @@ def summarize(form: SchemaForm, loose: list[str]) -> list[dict[str, str | None]]
     summary = [{"message": m, "field_id": None} for m in dict.fromkeys(loose)]
     for item in walk_fields(form):
         for message in item.errors:
-            summary.append({"message": message, "field_id": item.id})
+            summary.append({"message": message, "field_id": item.focus_id()})
 
     return summary
 

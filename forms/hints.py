@@ -123,11 +123,13 @@ def apply_hints(
         if node.kind == "rows" and node.item is not None and node.item.kind != "group":
             node.item.label = node.item.label or node.label
             node.item.widget = node.item.widget or node.widget
+            node.item.pattern_message = node.pattern_message
         if node.kind == "rows" and node.item is not None and not node.item.label:
             node.item.label = node.label
 
     apply_order(root, ui.get("order", []), fail)
     apply_hidden(root, ui.get("hidden", {}), model, fail)
+    check_patterns_explained(root, fail)
 
 
 def apply_order(root: Node, order: Any, fail) -> None:
@@ -165,3 +167,31 @@ def apply_hidden(root: Node, hidden: Any, model: dict[str, Any], fail) -> None:
         if not build_validator(schema).is_valid(value):
             raise fail(here, "hidden", f"{value!r} is not a valid value for {name!r}")
         node.hidden = True
+
+
+def check_patterns_explained(root: Node, fail) -> None:
+    """Refuse a ``pattern`` the guest is never told about.
+
+    Without a hint or a message of its own, a guest whose answer does not
+    match only reads "Enter the answer in the format asked for.", and the
+    page never asks for a format.
+    """
+
+    def check(node: Node, list_help: str) -> None:
+        if "pattern" in node.schema and not (
+            node.help or node.pattern_message or list_help
+        ):
+            raise fail(
+                f"{node.pointer}/pattern",
+                "pattern",
+                "say which answers fit the pattern: give the question a "
+                '"help" hint (or a description) or a "pattern_message" in '
+                "ui.fields",
+            )
+        for child in node.children:
+            check(child, "")
+        if node.item is not None:
+            # A list of plain answers shows its hint once, above the rows.
+            check(node.item, node.help if node.item.kind != "group" else "")
+
+    check(root, "")

@@ -27,6 +27,14 @@ FORMAT_EXAMPLES = {
     "email": "Enter an email address like name@example.com.",
     "uri": "Enter a web address like https://example.com.",
 }
+# Shown beside a date or time typed into a plain text input, where the
+# browser's picker no longer says what shape the answer takes.
+FORMAT_HINTS = {
+    "date": "Year, month and day, like 2021-03-31.",
+    "date-time": "Date and time, like 2021-03-31 15:00.",
+    "time": "Hours and minutes, like 15:30.",
+}
+PATTERN_FALLBACK = "Enter the answer in the format asked for."
 
 
 def too_long(limit: int) -> str:
@@ -53,7 +61,7 @@ def message_for(node: Node, keyword: str, error: Any = None) -> str:
     if keyword in ("minLength", "maxLength"):
         return length_message(node)
     if keyword == "pattern":
-        return node.pattern_message or "Enter the answer in the format asked for."
+        return node.pattern_message or PATTERN_FALLBACK
     if keyword in ("minItems", "maxItems"):
         return count_message(node)
     if keyword == "uniqueItems":

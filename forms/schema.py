@@ -81,6 +81,9 @@ class Node:
     children: list[Node] = field(default_factory=list)
     item: Node | None = None
     depends_on: tuple[str, ...] = ()
+    # The markup this node shows every guest (forms.markup.Pieces), made
+    # once by the generator so that requests only fill in answers.
+    pieces: Any = field(default=None, repr=False, compare=False)
 
     @property
     def format(self) -> str:

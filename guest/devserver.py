@@ -21,6 +21,11 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
         path = self.path.split("?", 1)[0]
         log.info("%s %s %s", self.command, path, code)
 
+    def log_error(self, format: str, *args: object) -> None:
+        # The raw request line may carry a query with a guest's last name.
+        code = args[0] if args and isinstance(args[0], int) else "-"
+        log.warning("Refused a malformed request with status %s", code)
+
 
 def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
     """Print the demo link, then serve until interrupted."""
@@ -32,7 +37,8 @@ def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
     print(f"guestform is running on {base}/")
     print(f"Demo form (the API documentation's booking): {demo}")
     print(f"Tasting form: {base}/f/tasting-follow-up")
-    print(f"Embedded sandbox API: {app.config['UPSTREAM_URL']}")
+    where = "Embedded sandbox API" if "sandbox" in app.extensions else "Upstream API"
+    print(f"{where}: {app.config['UPSTREAM_URL']}")
 
     run_simple(
         host,

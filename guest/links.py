@@ -54,7 +54,7 @@ def make_deep_link(app: Flask, campaign: str, profile_id: str, source: str) -> s
         )
 
     token = app.extensions["signer"].sign_deep_link(campaign, profile_id, source)
-    path = url_for("guest.open_deep_link", slug=campaign, token=token)
+    path = url_for("guest.open_deep_link", slug=campaign, t=token)
     base = app.config["PUBLIC_URL"].rstrip("/") or DEVELOPMENT_URL
 
     return base + path

@@ -38,6 +38,13 @@ def _experience_date(form: Form, field: StringField) -> None:
         ) from None
 
 
+def _has_letters(form: Form, field: StringField) -> None:
+    # The API strips punctuation and spaces before it compares names, and
+    # refuses a name that is nothing else: say so here, next to the field.
+    if not any(char.isalnum() for char in field.data or ""):
+        raise ValidationError("Enter the last name on the booking, in letters.")
+
+
 class LookupForm(Form):
     """Booking number, last name and visit date, as printed on the booking."""
 
@@ -56,6 +63,7 @@ class LookupForm(Form):
         validators=[
             DataRequired("Enter the last name on the booking."),
             Length(max=100, message="Enter a last name of 100 characters or fewer."),
+            _has_letters,
         ],
         render_kw={"autocomplete": "family-name"},
     )

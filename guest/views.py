@@ -254,14 +254,17 @@ def submit_answers(slug: str):
     outcome = deliver_answers(state, data_set)
     log_step("submit", outcome, started)
 
-    return redirect_to_thanks(slug)
+    return redirect_to_thanks(slug, again=outcome.startswith("replayed_"))
 
 
 @bp.get("/f/<slug>/thanks")
 def thank_you(slug: str):
     """Thank the guest; their answers are safe with us."""
     return render_template(
-        "guest/thanks.html", campaign=g.campaign, embedded=g.embedded
+        "guest/thanks.html",
+        campaign=g.campaign,
+        embedded=g.embedded,
+        again=request.args.get("again") == "1",
     )
 
 
@@ -275,9 +278,14 @@ def theme_stylesheet(slug: str):
     )
 
 
-@bp.get("/f/<slug>/link/<token>")
-def open_deep_link(slug: str, token: str):
-    """Open one profile's form from a signed link, without a lookup."""
+@bp.get("/f/<slug>/link")
+def open_deep_link(slug: str):
+    """Open one profile's form from a signed link, without a lookup.
+
+    The token rides in the query string, not the path: access logs are set
+    to print paths only, and the token opens a guest's form.
+    """
+    token = request.args.get("t", "")
     started = time.perf_counter()
     days = current_app.config["DEEP_LINK_DAYS"]
     fallback_source = g.campaign.source_for("iframe" if g.embedded else None)
@@ -413,11 +421,16 @@ def render_form_page(state: FormState, answers, first_name=None, notice=""):
     )
 
 
-def redirect_to_thanks(slug: str):
-    """Send the browser to the thank-you page (post, redirect, get)."""
-    embed = "1" if g.embedded else None
+def redirect_to_thanks(slug: str, again: bool = False):
+    """Send the browser to the thank-you page (post, redirect, get).
 
-    return redirect(url_for(".thank_you", slug=slug, embed=embed), code=303)
+    ``again`` marks a page posted a second time: the first answers were
+    kept, and the guest is told how to change them.
+    """
+    embed = "1" if g.embedded else None
+    url = url_for(".thank_you", slug=slug, embed=embed, again="1" if again else None)
+
+    return redirect(url, code=303)
 
 
 def log_step(step: str, outcome: str, started: float, profile=None) -> None:

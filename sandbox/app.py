@@ -43,7 +43,10 @@ def create_sandbox_app(config: dict[str, Any] | None = None) -> Flask:
 
     Defaults come from the environment (``SANDBOX_DATABASE``,
     ``CAMPAIGNS_DIR``, ``SANDBOX_SEED``, ``SANDBOX_FAULTS``); ``config``
-    overrides them. Raises ValueError for an unusable value, naming it.
+    overrides them, and may pass ``SANDBOX_CAMPAIGNS``, campaigns already
+    read from those files (the embedded sandbox shares the app's, so a file
+    the app left out is left out here too). Raises ValueError for an
+    unusable value, naming it.
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -58,9 +61,13 @@ def create_sandbox_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    campaigns = app.config.get("SANDBOX_CAMPAIGNS")
+    if campaigns is None:
+        campaigns = load_campaigns(app.config["CAMPAIGNS_DIR"])
+
     state = SandboxState(
         database=str(app.config["SANDBOX_DATABASE"]),
-        campaigns=load_campaigns(app.config["CAMPAIGNS_DIR"]),
+        campaigns=campaigns,
         faults=FaultInjector(read_plan(app.config["SANDBOX_FAULTS"])),
         stats=Stats(),
     )

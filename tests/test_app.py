@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
 
 import config
 from app import create_app
@@ -138,3 +141,74 @@ def test_campaigns_dir_is_read_from_the_environment(monkeypatch, settings, tmp_p
     app = create_app(settings)
 
     assert list(app.extensions["campaigns"]) == ["only-one"]
+
+
+def test_flask_command_runs_with_a_broken_campaign_left_out(
+    settings, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CAMPAIGNS_DIR", str(tmp_path))
+    shutil.copy(CAMPAIGNS / "monster-mash.json", tmp_path / "monster-mash.json")
+    write_campaign(
+        tmp_path, "broken", {"type": "object", "properties": {"a": {"type": "x"}}}
+    )
+    settings["CAMPAIGNS_DIR"] = str(tmp_path)
+    built = []
+
+    def build():
+        built.append(create_app(settings))
+        return built[-1]
+
+    cli = FlaskGroup(create_app=build, add_default_commands=False)
+    result = CliRunner().invoke(cli, ["check-campaigns"])
+
+    assert list(built[0].extensions["campaigns"]) == ["monster-mash"]
+    assert result.exit_code == 1
+    assert "broken.json: /data_model/properties/a/type" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("ANYROAD_READ_TIMEOUT", 0, "ANYROAD_READ_TIMEOUT is 0"),
+        ("ANYROAD_CONNECT_TIMEOUT", float("inf"), "ANYROAD_CONNECT_TIMEOUT is inf"),
+        ("PAGE_TOKEN_MAX_AGE", -5, "PAGE_TOKEN_MAX_AGE is -5"),
+        ("DEEP_LINK_DAYS", 0, "DEEP_LINK_DAYS is 0"),
+        ("OUTBOX_RETENTION_DAYS", 1, "OUTBOX_RETENTION_DAYS is 1"),
+        ("OUTBOX_LEASE_SECONDS", 5, "OUTBOX_LEASE_SECONDS is 5"),
+        ("LOOKUP_LIMIT_PER_IP", "garbage", "LOOKUP_LIMIT_PER_IP is 'garbage'"),
+        ("LOOKUP_LIMIT_PER_BOOKING", "ten", "LOOKUP_LIMIT_PER_BOOKING is 'ten'"),
+    ],
+)
+def test_unusable_setting_stops_start_up_naming_it(settings, name, value, expected):
+    settings[name] = value
+
+    with pytest.raises(config.ConfigError, match=re.escape(expected)):
+        create_app(settings)
+
+
+def test_unreadable_flag_names_the_variable(monkeypatch):
+    monkeypatch.setenv("TRUST_PROXY", "ture")
+
+    with pytest.raises(config.ConfigError, match="TRUST_PROXY is 'ture'"):
+        config.read_settings()
+
+
+def test_gunicorn_without_upstream_url_refuses_to_serve_demo_data(
+    settings, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "gunicorn.arbiter", object())
+    settings.pop("TESTING")
+    settings.update(ANYROAD_API_URL="", SECRET_KEY="s" * 32)
+
+    with pytest.raises(config.ConfigError, match="'embedded'"):
+        create_app(settings)
+
+
+def test_gunicorn_refuses_a_short_secret_key(settings, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gunicorn.arbiter", object())
+    settings.pop("TESTING")
+    settings["SECRET_KEY"] = "abc"
+
+    with pytest.raises(config.ConfigError, match="SECRET_KEY is too short"):
+        create_app(settings)

@@ -29,6 +29,18 @@ def test_sqlite_engine_creates_its_folder_and_uses_the_write_ahead_log(tmp_path)
     engine.dispose()
 
 
+def test_sqlite_engine_syncs_every_commit_and_waits_for_other_writers(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+
+    with engine.connect() as conn:
+        synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        busy_ms = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+
+    assert synchronous == 2  # FULL: a thanked guest's answer survives a power cut
+    assert busy_ms == 30_000
+    engine.dispose()
+
+
 def test_other_databases_are_refused():
     with pytest.raises(ValueError, match="runs on SQLite or PostgreSQL"):
         make_engine("mysql://db/guestform")

@@ -34,6 +34,28 @@ def test_init_app_defaults_to_sqlite_in_the_instance_folder(tmp_path):
     outbox.engine.dispose()
 
 
+def test_init_app_uses_the_default_retry_schedule(app):
+    policy = app.extensions["outbox"].policy
+
+    assert (policy.base, policy.cap, policy.max_attempts) == (30, 3600, 50)
+
+
+def test_init_app_reads_the_retry_schedule_from_the_config(tmp_path):
+    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
+    app.config.update(
+        OUTBOX_KEY=KEY,
+        OUTBOX_RETRY_BASE_SECONDS="5",
+        OUTBOX_RETRY_CAP_SECONDS=600,
+        OUTBOX_MAX_ATTEMPTS=7,
+    )
+
+    outbox = delivery.init_app(app)
+
+    policy = outbox.policy
+    assert (policy.base, policy.cap, policy.max_attempts) == (5, 600, 7)
+    outbox.engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
@@ -42,6 +64,8 @@ def test_init_app_defaults_to_sqlite_in_the_instance_folder(tmp_path):
         ("OUTBOX_RETENTION_DAYS", "a week", "OUTBOX_RETENTION_DAYS must be a whole"),
         ("OUTBOX_LEASE_SECONDS", 0, "OUTBOX_LEASE_SECONDS must be at least 1"),
         ("DATABASE_URL", "mysql://db/guestform", "names 'mysql'"),
+        ("OUTBOX_RETRY_BASE_SECONDS", "half a minute", "must be a whole number"),
+        ("OUTBOX_RETRY_CAP_SECONDS", 10, r"OUTBOX_RETRY_CAP_SECONDS \(10\) is below"),
     ],
 )
 def test_init_app_refuses_unusable_settings(tmp_path, setting, value, message):

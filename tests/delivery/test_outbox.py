@@ -1,5 +1,6 @@
 import logging
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy
@@ -478,3 +479,311 @@ class TestLogs:
 class TestPing:
     def test_ping_passes_on_a_working_store(self, outbox):
         outbox.ping()
+
+
+def submit(outbox, client, key="form-1", profile_id=PROFILE, body=None):
+    return outbox.accept_and_deliver(
+        key, "monster-mash", profile_id, body or body_for(), client
+    )
+
+
+class RequestDied(BaseException):
+    """Stands for the request's process dying in the middle of its send."""
+
+
+class DyingClient:
+    """A client whose process dies while the PATCH is on the wire."""
+
+    def patch_raw(self, profile_id, body):
+        raise RequestDied
+
+
+class TestAcceptAndDeliver:
+    def test_new_submission_is_stored_sent_and_marked_delivered(
+        self, outbox, client, clock
+    ):
+        submission, created, outcome = submit(outbox, client)
+
+        stored = outbox.get(submission.id)
+        assert created
+        assert outcome == "delivered"
+        assert client.sent == [(PROFILE, encode_body(body_for()))]
+        assert (submission.campaign, submission.profile_id) == ("monster-mash", PROFILE)
+        assert submission.created_at == clock()
+        assert stored.state == "delivered"
+        assert stored.attempts == 1
+        assert not stored.has_body
+        assert not stored.is_claimed
+
+    def test_returned_submission_matches_the_stored_row_before_the_send(
+        self, outbox, clock
+    ):
+        seen = []
+
+        class Peeking:
+            def patch_raw(self, profile_id, body):
+                seen.append(outbox.get(submission_id()))
+
+        def submission_id():
+            with outbox.engine.connect() as conn:
+                return conn.execute(sqlalchemy.select(submissions.c.id)).scalar()
+
+        submission, _, _ = submit(outbox, Peeking())
+
+        assert submission == seen[0]
+        assert submission.is_claimed and submission.attempts == 1
+
+    def test_repeated_key_returns_the_first_row_and_sends_nothing(self, outbox, client):
+        first, _, _ = submit(outbox, client)
+
+        again, created, outcome = submit(
+            outbox, client, body=body_for(answer="A changed answer")
+        )
+
+        assert not created
+        assert again.id == first.id
+        assert outcome == "delivered"
+        assert client.sent == [(PROFILE, encode_body(body_for()))]
+
+    @pytest.mark.parametrize(
+        ("error", "state"),
+        [
+            (UpstreamUnavailable("down"), "pending"),
+            (InvalidApiKey("Invalid API key.", status=401), "failed"),
+        ],
+    )
+    def test_repeated_key_of_an_unsent_row_leaves_it_to_the_worker(
+        self, outbox, error, state
+    ):
+        client = FakeClient(error)
+        first, _, _ = submit(outbox, client)
+
+        again, created, outcome = submit(outbox, client)
+
+        assert not created
+        assert outcome == again.state == state
+        assert len(client.sent) == 1
+
+    def test_key_first_stored_by_accept_is_recognised(self, outbox, client):
+        first, _ = accept(outbox)
+
+        again, created, outcome = submit(outbox, client)
+
+        assert (again.id, created, outcome) == (first.id, False, "pending")
+        assert client.sent == []
+
+    def test_submission_without_a_key_is_refused(self, outbox, client):
+        with pytest.raises(ValueError, match="idempotency key"):
+            submit(outbox, client, key="")
+
+        assert outbox.counts() == {"pending": 0, "delivered": 0, "failed": 0}
+
+    def test_concurrent_submits_with_one_key_store_and_send_once(self, make_outbox):
+        client = FakeClient(delay=0.02)
+        outboxes = [make_outbox() for _ in range(4)]
+        barrier = threading.Barrier(len(outboxes))
+        results = []
+
+        def double_click(outbox):
+            barrier.wait()
+            results.append(submit(outbox, client, key="double-click"))
+
+        threads = [threading.Thread(target=double_click, args=(o,)) for o in outboxes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert len({submission.id for submission, _, _ in results}) == 1
+        assert [created for _, created, _ in results].count(True) == 1
+        assert len(client.sent) == 1
+
+    def test_store_failure_on_insert_is_raised_so_the_guest_is_not_thanked(
+        self, outbox, client
+    ):
+        with outbox.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE outbox_submissions")
+
+        with pytest.raises(sqlalchemy.exc.SQLAlchemyError):
+            submit(outbox, client)
+
+        assert client.sent == []
+
+    def test_body_waiting_for_a_retry_is_sealed(self, outbox):
+        client = FakeClient(UpstreamUnavailable("down"))
+        submission, _, _ = submit(outbox, client)
+
+        row = raw_row(outbox, submission.id)
+
+        assert ANSWER.encode() not in row.body
+        assert Fernet(KEY.encode()).decrypt(row.body) == encode_body(body_for())
+
+
+class TestAcceptAndDeliverClaim:
+    def test_row_is_claimed_from_its_insert_so_no_worker_sends_it_meanwhile(
+        self, make_outbox, clock
+    ):
+        request, worker = make_outbox(), make_outbox()
+        during_send = {}
+
+        class WatchedClient(FakeClient):
+            def patch_raw(self, profile_id, body):
+                during_send["worker"] = worker.run_worker(lambda: self, once=True)
+                during_send["deliver"] = worker.deliver(1, self)
+                return super().patch_raw(profile_id, body)
+
+        client = WatchedClient()
+
+        _, _, outcome = submit(request, client)
+
+        assert during_send == {"worker": 0, "deliver": "pending"}
+        assert outcome == "delivered"
+        assert len(client.sent) == 1
+
+    def test_request_that_dies_after_the_insert_is_sent_by_a_worker_after_the_lease(
+        self, make_outbox, clock, client
+    ):
+        request, worker = make_outbox(), make_outbox()
+        with pytest.raises(RequestDied):
+            submit(request, DyingClient())
+
+        before_lease_ends = worker.run_worker(lambda: client, once=True)
+        clock.advance(worker.lease.total_seconds() + 1)
+        after_lease_ends = worker.run_worker(lambda: client, once=True)
+
+        stored = worker.get(1)
+        assert before_lease_ends == 0
+        assert after_lease_ends == 1
+        assert client.sent == [(PROFILE, encode_body(body_for()))]
+        assert stored.state == "delivered"
+        assert stored.attempts == 2
+
+    def test_send_that_outlives_its_lease_does_not_overwrite_the_new_owner(
+        self, make_outbox, clock, caplog
+    ):
+        caplog.set_level(logging.INFO, logger="delivery")
+        worker = make_outbox()
+
+        class SlowClient(FakeClient):
+            def patch_raw(self, profile_id, body):
+                # The worker takes over while this send is still running.
+                clock.advance(worker.lease.total_seconds() + 1)
+                self.taken_over = worker._claim(submissions.c.id == 1)[0]
+                raise ProfileNotFound("gone", status=404)
+
+        _, _, outcome = submit(make_outbox(), SlowClient())
+
+        stored = worker.get(1)
+        assert outcome == "failed"
+        assert stored.state == "pending"
+        assert stored.is_claimed
+        assert "lease-lost" in [r.outcome for r in caplog.records]
+
+
+class TestAcceptAndDeliverOutcomes:
+    def test_unavailable_upstream_keeps_it_pending_with_backoff(self, outbox, clock):
+        client = FakeClient(UpstreamUnavailable("timed out"))
+
+        submission, created, outcome = submit(outbox, client)
+
+        stored = outbox.get(submission.id)
+        assert (created, outcome) == (True, "pending")
+        assert stored.attempts == 1
+        assert stored.has_body
+        assert stored.last_error == "UpstreamUnavailable"
+        # base 10 s, jitter fixed at 0.5: 10 * (0.5 + 0.25)
+        assert (stored.next_attempt_at - clock()).total_seconds() == 7.5
+        assert not stored.is_claimed
+
+    def test_worker_resends_identical_bytes_after_the_backoff(self, outbox, clock):
+        client = FakeClient(UpstreamUnavailable("connection reset"))
+        submission, _, _ = submit(outbox, client)
+
+        clock.advance(8)
+        sent = outbox.run_worker(lambda: client, once=True)
+
+        first, second = client.sent_to(PROFILE)
+        assert sent == 1
+        assert first == second == encode_body(body_for())
+        assert outbox.get(submission.id).attempts == 2
+
+    @pytest.mark.parametrize(
+        ("error", "reason"),
+        [
+            (InvalidApiKey("Invalid API key.", status=401), "InvalidApiKey (HTTP 401)"),
+            (Forbidden("Forbidden.", status=403), "Forbidden (HTTP 403)"),
+            (
+                DataRejected(ANSWER, status=422, reasons=[{"message": ANSWER}]),
+                "DataRejected (HTTP 422) at /",
+            ),
+        ],
+    )
+    def test_rejection_is_kept_failed_with_its_reason(
+        self, outbox, clock, error, reason
+    ):
+        client = FakeClient(error)
+
+        submission, _, outcome = submit(outbox, client)
+        clock.advance(86400)
+        resent = outbox.run_worker(lambda: client, once=True)
+
+        stored = outbox.get(submission.id)
+        assert outcome == "failed"
+        assert resent == 0
+        assert stored.last_error == reason
+        assert stored.has_body
+        assert stored.failed_at == clock() - timedelta(seconds=86400)
+
+    def test_store_failure_while_recording_leaves_the_row_to_the_worker(
+        self, outbox, clock, client, monkeypatch
+    ):
+        def broken(claim, **values):
+            raise sqlalchemy.exc.OperationalError("UPDATE", {}, Exception("gone"))
+
+        monkeypatch.setattr(outbox, "_finish", broken)
+        submission, created, outcome = submit(outbox, client)
+        monkeypatch.undo()
+
+        clock.advance(outbox.lease.total_seconds() + 1)
+        resent = outbox.run_worker(lambda: client, once=True)
+
+        assert (created, outcome) == (True, "pending")
+        assert resent == 1
+        assert outbox.get(submission.id).state == "delivered"
+        assert len(set(client.sent_to(PROFILE))) == 1
+
+
+class TestAcceptAndDeliverLogs:
+    def test_steps_are_logged_with_ids_and_never_the_answer(self, outbox, caplog):
+        caplog.set_level(logging.INFO, logger="delivery")
+        client = FakeClient(UpstreamUnavailable(f"upstream said {ANSWER}"))
+
+        submission, _, _ = submit(outbox, client)
+        submit(outbox, client)
+
+        steps = [(r.step, r.outcome, r.attempt) for r in caplog.records]
+        assert steps == [
+            ("accept", "accepted", 0),
+            ("retry", "pending", 1),
+            ("accept", "duplicate", 1),
+        ]
+        for record in caplog.records:
+            assert record.submission_id == submission.id
+            assert record.campaign == "monster-mash"
+            assert record.profile_id == PROFILE
+            everything = record.getMessage() + repr(vars(record))
+            assert ANSWER not in everything
+            assert "form-1" not in everything
+        assert isinstance(caplog.records[1].duration_ms, int)
+
+    def test_delivery_is_logged_as_accepted_then_delivered(
+        self, outbox, client, caplog
+    ):
+        caplog.set_level(logging.INFO, logger="delivery")
+
+        submit(outbox, client)
+
+        assert [(r.step, r.outcome) for r in caplog.records] == [
+            ("accept", "accepted"),
+            ("deliver", "delivered"),
+        ]

@@ -5,6 +5,7 @@ on what the upstream saw: how many times a submission arrived and whether
 every arrival carried the same bytes (case C10).
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -53,8 +54,8 @@ def seen_by(upstream, profile_id=PROFILE):
     )
 
 
-def start_worker(tmp_path, database_url, upstream, *args, lease=60):
-    env = dict(
+def process_env(tmp_path, database_url, upstream, lease):
+    return dict(
         os.environ,
         PYTHONPATH=str(ROOT),
         WORKER_INSTANCE_PATH=str(tmp_path / "worker-instance"),
@@ -64,9 +65,42 @@ def start_worker(tmp_path, database_url, upstream, *args, lease=60):
         ANYROAD_API_URL=upstream.base_url,
         ANYROAD_API_KEY=demo.DEMO_API_KEY,
     )
+
+
+def start_worker(tmp_path, database_url, upstream, *args, lease=60):
+    env = process_env(tmp_path, database_url, upstream, lease)
     command = [sys.executable, "-m", "flask", "--app", str(WORKER_APP)]
     return subprocess.Popen(
         [*command, "outbox", "worker", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+# What the guest's request does with a validated post, in its own process.
+SUBMIT = """
+import json, os
+from tests.delivery.worker_app import create_app
+
+app = create_app()
+app.extensions["outbox"].accept_and_deliver(
+    "form-1",
+    "monster-mash",
+    os.environ["SUBMIT_PROFILE"],
+    json.loads(os.environ["SUBMIT_BODY"]),
+    app.extensions["profile_client"],
+)
+"""
+
+
+def start_submit(tmp_path, database_url, upstream, body, lease=60):
+    env = process_env(tmp_path, database_url, upstream, lease)
+    env.update(SUBMIT_PROFILE=PROFILE, SUBMIT_BODY=json.dumps(body))
+    return subprocess.Popen(
+        [sys.executable, "-c", SUBMIT],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -213,6 +247,35 @@ def test_worker_killed_mid_delivery_is_delivered_once_after_restart(
     assert seen["received"] == 2
     assert seen["bodies"] == [encode_body(body_for()).decode()]
     assert "smoky" not in output
+
+
+def test_request_killed_mid_send_is_delivered_once_by_a_worker_after_its_lease(
+    tmp_path, database_url, make_outbox, upstream
+):
+    outbox = make_outbox(clock=utc_now)
+    upstream.set_faults({"patch": {"delay": 30}})
+
+    request = start_submit(tmp_path, database_url, upstream, body_for(), lease=2)
+    try:
+        arrived = wait_until(lambda: seen_by(upstream)["received"] == 1)
+        held = outbox.get(1)
+    finally:
+        request.send_signal(signal.SIGKILL)
+        request.wait(timeout=5)
+    upstream.set_faults(None)
+    time.sleep(2.1)  # the dead request's lease runs out
+    worker = start_worker(tmp_path, database_url, upstream, "--once", lease=2)
+    output, _ = worker.communicate(timeout=20)
+
+    stored = outbox.get(1)
+    seen = seen_by(upstream)
+    assert arrived
+    assert held.state == "pending" and held.is_claimed
+    assert worker.returncode == 0, output
+    assert stored.state == "delivered"
+    assert stored.attempts == 2
+    assert seen["received"] == 2
+    assert seen["bodies"] == [encode_body(body_for()).decode()]
 
 
 def test_worker_processes_sharing_the_outbox_send_each_submission_once(

@@ -90,3 +90,22 @@ def test_default_folder_comes_from_campaigns_dir(runner, tmp_path, monkeypatch):
 
     assert result.exit_code == 1
     assert "/ui/order/0 (keyword: order)" in result.output
+
+
+def test_pattern_without_a_hint_or_message_is_reported(runner, tmp_path):
+    write_campaign(
+        tmp_path,
+        "unexplained",
+        data_model={
+            "type": "object",
+            "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+        },
+    )
+
+    result = runner.invoke(check_campaigns_command, [str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert (
+        "unexplained.json: /data_model/properties/code/pattern (keyword: pattern)"
+        in result.output
+    )

@@ -28,7 +28,13 @@ MODEL = object_model(
     },
     required=["name", "seat", "email"],
 )
-UI = {"fields": {"notes": {"widget": "textarea"}, "name": {"autocomplete": "name"}}}
+UI = {
+    "fields": {
+        "notes": {"widget": "textarea"},
+        "name": {"autocomplete": "name"},
+        "address.zip": {"pattern_message": "Enter five digits."},
+    }
+}
 
 
 @pytest.fixture
@@ -169,8 +175,99 @@ def test_no_inline_scripts_or_handlers(page):
 def test_html_pattern_is_only_emitted_when_the_browser_reads_it_the_same(
     render, pattern, emitted
 ):
-    model = object_model({"code": {"type": "string", "pattern": pattern}})
+    model = object_model(
+        {"code": {"type": "string", "pattern": pattern, "description": "A code."}}
+    )
 
     control = render(build_form(make_campaign(model)).make_form()).find(id="f-code")
 
     assert control.get("pattern") == emitted
+
+
+DATES = object_model(
+    {
+        "day": {"type": "string", "format": "date"},
+        "clock": {"type": "string", "format": "time"},
+        "moment": {"type": "string", "format": "date-time"},
+    },
+    required=["day"],
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "picker"),
+    [
+        ("day", "2021-03-31", "date"),
+        ("clock", "15:30", "time"),
+        ("clock", "15:30:05.250", "time"),
+        ("moment", "2021-03-31T15:00", "datetime-local"),
+        ("moment", "2021-03-31 15:00", "datetime-local"),
+    ],
+)
+def test_readable_dates_and_times_keep_their_picker_without_maxlength(
+    render, name, typed, picker
+):
+    generated = build_form(make_campaign(DATES))
+    form = generated.make_form(
+        formdata=MultiDict({"f-day": "2021-03-31", f"f-{name}": typed})
+    )
+    assert generated.validate(form) is not None
+
+    control = render(form).find(id=f"f-{name}")
+
+    assert control["type"] == picker
+    assert not control.has_attr("maxlength")
+    assert "aria-describedby" not in control.attrs
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "example"),
+    [
+        ("day", "2021-02-30", "like 2021-03-31"),
+        ("day", "31/03/2021", "like 2021-03-31"),
+        ("clock", "25:00", "like 15:30"),
+        ("clock", "15:30Z", "like 15:30"),
+        ("moment", "2021-02-30T10:00", "like 2021-03-31 15:00"),
+        ("moment", "tomorrow", "like 2021-03-31 15:00"),
+    ],
+)
+def test_unreadable_date_or_time_stays_visible_as_text_with_its_shape(
+    render, name, typed, example
+):
+    generated = build_form(make_campaign(DATES))
+    form = generated.make_form(
+        formdata=MultiDict({"f-day": "2021-03-31", f"f-{name}": typed})
+    )
+    generated.validate(form)
+    page = render(form)
+
+    control = page.find(id=f"f-{name}")
+    shape = page.find(id=f"f-{name}--format")
+
+    assert control["type"] == "text"
+    assert control["value"] == typed
+    assert example in shape.get_text()
+    assert f"f-{name}--format" in control["aria-describedby"].split()
+
+
+def test_date_left_out_by_the_browser_is_asked_for_again_as_text(render):
+    generated = build_form(make_campaign(DATES))
+    form = generated.make_form(formdata=MultiDict([("f-day", "")]))
+    assert generated.validate(form) is None
+
+    page = render(form)
+
+    assert page.find(id="f-day")["type"] == "text"
+    assert page.find(id="f-day--format") is not None
+    assert page.find(id="f-day--error") is not None
+
+
+def test_fresh_date_keeps_its_picker(render):
+    page = render(build_form(make_campaign(DATES)).make_form())
+
+    assert [page.find(id=f"f-{n}")["type"] for n in ("day", "clock", "moment")] == [
+        "date",
+        "time",
+        "datetime-local",
+    ]
+    assert page.find(class_="hint") is None

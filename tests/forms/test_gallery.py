@@ -153,3 +153,15 @@ def test_gallery_campaign_post_shows_the_data_set_or_errors(gallery_client):
     summary = BeautifulSoup(refused.data, "html.parser").find(class_="error-summary")
     assert json.loads(shown.get_text()) == {"ages": [4], "high_chair": False}
     assert summary.a["href"] == "#f-ages-0"
+
+
+def test_gallery_post_summary_links_to_the_first_option_of_a_group(gallery_client):
+    refused = gallery_client.post("/dev/gallery/event-feedback", data={})
+
+    page = BeautifulSoup(refused.data, "html.parser")
+    links = [a["href"] for a in page.find(class_="error-summary").find_all("a")]
+
+    assert links
+    for href in links:
+        target = page.find(id=href[1:])
+        assert target is not None and target.name in ("input", "select", "textarea")

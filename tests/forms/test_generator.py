@@ -288,7 +288,11 @@ C3_MODEL = object_model(
             "required": ["zip"],
             "properties": {
                 "street": {"type": "string"},
-                "zip": {"type": "string", "pattern": "^[0-9]{5}$"},
+                "zip": {
+                    "type": "string",
+                    "pattern": "^[0-9]{5}$",
+                    "description": "Five digits.",
+                },
             },
         },
     }
@@ -407,7 +411,7 @@ def test_checklist_refuses_values_it_did_not_offer(post, ticked):
     data_set, form = post(C4_MODEL, [("f-diet", value) for value in ticked])
 
     assert data_set is None
-    assert "not a valid choice" in errors_by_field(form)["f-diet"]
+    assert "not a valid choice" in errors_by_field(form)["f-diet--0"]
 
 
 def test_required_checklist_left_empty_is_checked_by_min_items(post):
@@ -416,7 +420,7 @@ def test_required_checklist_left_empty_is_checked_by_min_items(post):
     data_set, form = post(model, [])
 
     assert data_set is None
-    assert errors_by_field(form) == {"f-diet": "Choose at least 1 option."}
+    assert errors_by_field(form) == {"f-diet--0": "Choose at least 1 option."}
 
 
 def test_checklist_max_items_is_worded_for_options(post):
@@ -426,7 +430,7 @@ def test_checklist_max_items_is_worded_for_options(post):
 
     _, form = post(model, [("f-diet", "a"), ("f-diet", "b"), ("f-diet", "c")])
 
-    assert errors_by_field(form) == {"f-diet": "Choose no more than 2 options."}
+    assert errors_by_field(form) == {"f-diet--0": "Choose no more than 2 options."}
 
 
 # C5. A choice that may be "none".
@@ -455,7 +459,7 @@ def test_choice_with_null_left_unanswered_asks_to_choose(post):
     data_set, form = post(C5_MODEL, [])
 
     assert data_set is None
-    assert errors_by_field(form) == {"f-seat": "Choose one of the options."}
+    assert errors_by_field(form) == {"f-seat--0": "Choose one of the options."}
 
 
 def test_null_option_is_labelled_from_the_hints(render):
@@ -629,7 +633,7 @@ def test_dependent_question_is_required_once_its_trigger_is_answered(post):
     data_set, form = post(DEPENDENT_MODEL, [("f-allergy", "nuts")])
 
     assert data_set is None
-    assert errors_by_field(form) == {"f-severity": "Choose one of the options."}
+    assert errors_by_field(form) == {"f-severity--0": "Choose one of the options."}
 
 
 def test_dependent_question_carries_its_trigger_for_form_js(render):
@@ -843,3 +847,28 @@ def test_error_summary_lists_every_error_in_page_order(post):
     _, form = post(model, [("f-b", "x")], ui={"order": ["a", "b"]})
 
     assert [item["field_id"] for item in form.error_summary] == ["f-a", "f-b"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "ui", "field_id"),
+    [
+        ({"enum": ["a", "b"]}, {}, "f-pick--0"),
+        (
+            {"type": "array", "minItems": 1, "items": {"enum": ["a", "b"]}},
+            {},
+            "f-pick--0",
+        ),
+        ({"enum": ["a", "b"]}, {"fields": {"pick": {"widget": "select"}}}, "f-pick"),
+        ({"type": "string"}, {}, "f-pick"),
+    ],
+)
+def test_summary_links_to_a_control_that_can_take_focus(
+    post, render, schema, ui, field_id
+):
+    model = object_model({"pick": schema}, required=["pick"])
+
+    _, form = post(model, [], ui=ui)
+    target = render(form).find(id=field_id)
+
+    assert [item["field_id"] for item in form.error_summary] == [field_id]
+    assert target.name in ("input", "select")

@@ -6,7 +6,7 @@ import pytest
 
 from forms.campaign import CampaignError
 from forms.generator import build_form
-from tests.forms.conftest import make_campaign, object_model
+from tests.forms.conftest import errors_by_field, make_campaign, object_model
 
 MODEL = object_model(
     {
@@ -97,3 +97,52 @@ def test_widget_and_labels_from_hints_are_used(render):
     assert page.find(id="f-name").name == "textarea"
     assert page.find(id="f-name")["placeholder"] == "Your words"
     assert first_two == ["f-pick", "f-name"]
+
+
+PATTERNED = {"type": "string", "pattern": "^[0-9]{5}$"}
+
+
+@pytest.mark.parametrize(
+    ("model", "pointer"),
+    [
+        (object_model({"zip": PATTERNED}), "/data_model/properties/zip/pattern"),
+        (
+            object_model(
+                {"address": {"type": "object", "properties": {"zip": PATTERNED}}}
+            ),
+            "/data_model/properties/address/properties/zip/pattern",
+        ),
+        (
+            object_model({"zips": {"type": "array", "items": PATTERNED}}),
+            "/data_model/properties/zips/items/pattern",
+        ),
+    ],
+)
+def test_pattern_the_page_never_explains_stops_start_up(model, pointer):
+    with pytest.raises(CampaignError) as caught:
+        build_form(make_campaign(model, slug="tasting"))
+
+    message = str(caught.value)
+    assert message.startswith("tasting.json: ")
+    assert f"{pointer} (keyword: pattern)" in message
+
+
+@pytest.mark.parametrize(
+    ("schema", "ui"),
+    [
+        ({**PATTERNED, "description": "Five digits."}, {}),
+        (PATTERNED, {"fields": {"zip": {"help": "Five digits."}}}),
+        (PATTERNED, {"fields": {"zip": {"pattern_message": "Enter five digits."}}}),
+    ],
+)
+def test_pattern_explained_by_a_hint_or_its_own_message_is_accepted(schema, ui):
+    build_form(make_campaign(object_model({"zip": schema}), ui))
+
+
+def test_pattern_message_reaches_every_entry_of_a_list(post):
+    model = object_model({"zips": {"type": "array", "items": PATTERNED}})
+    ui = {"fields": {"zips": {"pattern_message": "Enter five digits."}}}
+
+    _, form = post(model, [("f-zips-0", "123")], ui=ui)
+
+    assert errors_by_field(form) == {"f-zips-0": "Enter five digits."}

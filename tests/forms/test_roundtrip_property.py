@@ -52,6 +52,7 @@ def text_schemas(draw):
     kind = draw(st.sampled_from(["plain", "pattern", "format", "length"]))
     if kind == "pattern":
         schema["pattern"] = draw(st.sampled_from(sorted(PATTERNS)))
+        schema["description"] = "Letters and digits in the shape shown."
     elif kind == "format":
         schema["format"] = draw(
             st.sampled_from(["date", "date-time", "time", "email", "uri"])

@@ -252,7 +252,34 @@ def test_double_submit_delivers_once(guest, sandbox):
     )
 
     assert first.status_code == second.status_code == 303
+    assert "again" not in first.headers["Location"]
+    assert second.headers["Location"].endswith("again=1")
     assert patches_received(sandbox) == 1
+
+
+def test_resubmitted_page_tells_the_guest_the_first_answers_were_kept(guest):
+    guest.find_booking(*DOC)
+    token = guest.state_token()
+    guest.submit({"flavor_profile": "red"})
+
+    again = guest.client.post(
+        "/f/monster-mash/answers",
+        data={"__state": token, "f-flavor_profile": "blue"},
+        follow_redirects=True,
+    )
+
+    notice = text_of(page(again).select_one(".notice"))
+    assert "already sent its answers, so we kept those" in notice
+
+
+@pytest.mark.parametrize("last_name", ["---", "''", " - ' "])
+def test_last_name_of_punctuation_only_is_a_field_error(guest, sandbox, last_name):
+    guest.find_booking("1234", last_name, "2021-03-31")
+
+    assert guest.error_for("last_name") == (
+        "Error: Enter the last name on the booking, in letters."
+    )
+    assert sandbox.stats()["requests"]["search"] == 0
 
 
 def test_expired_page_keeps_answers_renews_token_and_sends_nothing(

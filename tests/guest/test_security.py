@@ -60,7 +60,7 @@ def test_pages_outside_a_campaign_refuse_every_frame(client, method, path):
         "/f/monster-mash",
         "/f/monster-mash?embed=1",
         "/f/monster-mash/thanks?embed=1",
-        "/f/monster-mash/link/not-a-token",
+        "/f/monster-mash/link?t=not-a-token",
     ],
 )
 def test_campaign_pages_may_be_framed_by_the_listed_origins_only(client, path):

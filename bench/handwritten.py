@@ -221,13 +221,13 @@ class GroupBookingForm(Form):
         "Arrival day",
         [Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$")],
         node=Question("text", "Arrival day", optional=True),
-        html={"maxlength": 2000, "type": "date"},
+        html={"type": "date"},
     )
     arrival_time = TextInput(
         "Arrival time",
         [Optional(), Regexp(r"^\d{2}:\d{2}(:\d{2})?$")],
         node=Question("text", "Arrival time", optional=True),
-        html={"maxlength": 2000, "type": "time"},
+        html={"type": "time"},
     )
 
     error_summary: ClassVar[list[dict[str, str | None]]] = []

@@ -53,6 +53,7 @@ INPUT_TYPES = {
 # Inputs with a picker: the browser empties a value it cannot read (such
 # as 2021-02-30), and Chrome posts an impossible typed date as "".
 PICKER_TYPES = frozenset({"date", "time", "datetime-local"})
+HOUR_MINUTE = re.compile(r"^\d{2}:\d{2}$", re.ASCII)
 # HTML's "valid time string": the only shapes a time input keeps.
 PICKER_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$", re.ASCII)
 SPARE_ROWS = 3
@@ -249,6 +250,9 @@ class TextField(AnswerField):
                 return read_local_date_time(text, self.zone)
             except AnswerError as exc:
                 raise AnswerError(messages.FORMAT_EXAMPLES["date-time"]) from exc
+        if self.node.format == "time" and HOUR_MINUTE.match(text):
+            # A time input sends HH:MM; RFC 3339 partial-time has seconds.
+            return f"{text}:00"
 
         return text
 

@@ -251,7 +251,8 @@ def test_every_format_is_checked_on_the_server(post, name, typed):
         ("pickup", "2021-03-31T15:00", "2021-03-31T15:00:00Z"),
         ("pickup", "2021-03-31T15:00:30", "2021-03-31T15:00:30Z"),
         ("pickup", "2021-03-31T15:00:00+01:00", "2021-03-31T14:00:00Z"),
-        ("pickup_time", "15:30", "15:30"),
+        ("pickup_time", "15:30", "15:30:00"),
+        ("pickup_time", "15:30:05", "15:30:05"),
         ("website", "https://example.com/tours", "https://example.com/tours"),
     ],
 )

@@ -166,7 +166,7 @@ def test_two_app_processes_sharing_redis_share_one_limit(redis_url, sandbox, tmp
     env = {
         "ANYROAD_API_URL": sandbox.base_url,
         "ANYROAD_API_KEY": demo.DEMO_API_KEY,
-        "SECRET_KEY": secrets.token_urlsafe(16),
+        "SECRET_KEY": secrets.token_urlsafe(32),
         "OUTBOX_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
         "RATELIMIT_STORAGE_URI": url,

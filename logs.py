@@ -71,6 +71,9 @@ def configure(app: Flask) -> None:
 
     root.addHandler(handler)
     root.setLevel(level)
+    # Flask-Limiter's own breach line names the client's address; guestform
+    # logs each refusal itself, with the campaign and no address.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True
 

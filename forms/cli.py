@@ -1,7 +1,8 @@
 """``flask check-campaigns``: find campaign files that cannot be forms.
 
 Start-up stops on the first bad campaign; this command reads them all and
-reports every problem, so a campaign can be checked before it is deployed.
+reports the first problem of every file, so a campaign can be checked
+before it is deployed.
 """
 
 from __future__ import annotations

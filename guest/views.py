@@ -406,7 +406,7 @@ def render_form_page(state: FormState, answers, first_name=None, notice=""):
         date.fromisoformat(state.experience_date) if state.experience_date else None
     )
 
-    return render_template(
+    page = render_template(
         "guest/form.html",
         campaign=g.campaign,
         form=answers,
@@ -419,6 +419,11 @@ def render_form_page(state: FormState, answers, first_name=None, notice=""):
         embedded=state.embedded,
         has_errors=bool(getattr(answers, "error_summary", None)),
     )
+
+    # The form step answers a POST. With no-store, the browser's Back button
+    # from the thank-you page can only offer to resend the lookup; kept in
+    # the browser's own cache (never a shared one), Back shows the form.
+    return page, 200, {"Cache-Control": "private, no-cache"}
 
 
 def redirect_to_thanks(slug: str, again: bool = False):

@@ -160,3 +160,26 @@ def test_guest_without_javascript_finishes_on_a_narrow_screen(
     )
     assert profile.data_set == {"flavor_profile": "Vanilla"}
     assert profile.referrer_medium == "email"
+
+
+def test_back_from_thank_you_shows_the_form_and_a_resend_keeps_first_answers(
+    browser_page, live_app, sandbox
+):
+    page = browser_page
+    page.goto(
+        f"{live_app.url}/f/monster-mash?booking_id=1234&last_name=Loblaw"
+        "&experience_date=2021-03-31"
+    )
+    page.get_by_role("button", name="Find my booking").click()
+    page.locator("#f-flavor_profile").fill("red")
+    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+
+    page.go_back()
+    page.locator("#f-flavor_profile").fill("blue")
+    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+
+    assert "kept those" in page.locator(".notice").inner_text()
+    client = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY)
+    assert client.get(demo.DOC_PROFILE_ID).data_set == {"flavor_profile": "red"}

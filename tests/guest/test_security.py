@@ -107,6 +107,12 @@ def test_pages_are_never_cached_because_they_hold_tokens(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_form_step_stays_in_the_browser_only_so_back_can_show_it(guest):
+    response = guest.find_booking("1234", "Loblaw", "2021-03-31")
+
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
 @pytest.mark.parametrize(
     "base_url, has_hsts",
     [("https://forms.example", True), ("http://forms.example", False)],

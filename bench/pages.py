@@ -45,7 +45,7 @@ def init_app(app: Flask, campaign_file: Path = CAMPAIGN_FILE) -> None:
     app.register_blueprint(bp)
 
     with app.test_request_context("/bench/static"):
-        page = render_page(generated_form())
+        page, _, _ = render_page(generated_form())
     app.extensions["bench_static_page"] = page.encode("utf-8")
 
 
@@ -55,8 +55,11 @@ def generated_form():
     return current_app.extensions["bench_forms"][campaign.slug].make_form()
 
 
-def render_page(form: Any) -> str:
-    """Render the form page as the lookup view does after a search."""
+def render_page(form: Any) -> tuple[str, int, dict[str, str]]:
+    """Render the form page as the lookup view does after a search.
+
+    :returns: the page, its status and its headers, as the view returns them.
+    """
     campaign = current_app.extensions["bench_campaign"]
     g.campaign = campaign
     g.generated = current_app.extensions["bench_forms"][campaign.slug]

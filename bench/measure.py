@@ -263,15 +263,7 @@ class GuestSession:
             "last_name": LOOKUP["last_name"],
             "experience_date": LOOKUP["experience_date"],
         }
-        return self.upstream.post(
-            f"{self.api_url}/customer_profile/search",
-            data=encode_body(criteria),
-            headers={
-                "X-API-KEY": demo.DEMO_API_KEY,
-                "Content-Type": "application/json",
-            },
-            timeout=10,
-        )
+        return self.call_upstream("POST", "/customer_profile/search", criteria)
 
     def fresh_state(self) -> str:
         """Find the booking (untimed) and give the new form's state token."""
@@ -296,8 +288,16 @@ class GuestSession:
             "referrer_medium": "web",
             "captured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        return self.upstream.patch(
-            f"{self.api_url}/customer_profile/{demo.TASTING_PROFILE_ID}",
+        path = f"/customer_profile/{demo.TASTING_PROFILE_ID}"
+        return self.call_upstream("PATCH", path, body)
+
+    def call_upstream(
+        self, method: str, path: str, body: dict[str, Any]
+    ) -> requests.Response:
+        """Send the request the app would send upstream, with the demo key."""
+        return self.upstream.request(
+            method,
+            f"{self.api_url}{path}",
             data=encode_body(body),
             headers={
                 "X-API-KEY": demo.DEMO_API_KEY,

@@ -31,7 +31,6 @@ def counted(name: str, function: Callable) -> Callable:
         COUNTS[name] += 1
         return function(*args, **kwargs)
 
-    wrapper.__wrapped_for_bench__ = True
     return wrapper
 
 

@@ -17,6 +17,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 from limits import parse_many
 
+from delivery import DEFAULTS as OUTBOX_DEFAULTS
+
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent
@@ -30,12 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",
     "OUTBOX_KEY": "",
     "DATABASE_URL": "",
-    "OUTBOX_RETENTION_DAYS": 7,
-    "OUTBOX_FAILED_RETENTION_DAYS": 30,
-    "OUTBOX_LEASE_SECONDS": 60,
-    "OUTBOX_MAX_ATTEMPTS": 50,
-    "OUTBOX_RETRY_BASE_SECONDS": 30,
-    "OUTBOX_RETRY_CAP_SECONDS": 3600,
+    # The outbox's numbers are delivery's own defaults, which also serve an
+    # app that calls delivery.init_app without these settings.
+    **OUTBOX_DEFAULTS,
     "RATELIMIT_STORAGE_URI": "memory://",
     # Keeps guestform's counters apart when one Redis serves several apps.
     "RATELIMIT_KEY_PREFIX": "guestform",

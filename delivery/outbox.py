@@ -38,7 +38,14 @@ from anyroad.client import encode_body
 from anyroad.errors import ApiError
 from delivery.backoff import RetryPolicy
 from delivery.failures import UnusableBody, describe_error, is_transient
-from delivery.schema import DELIVERED, FAILED, PENDING, create_schema, submissions
+from delivery.schema import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    STATES,
+    create_schema,
+    submissions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -164,13 +171,7 @@ class Outbox:
             resubmit, a replayed post) returns the first row untouched.
         :raises ValueError: when the idempotency key is empty.
         """
-        if not idempotency_key:
-            raise ValueError(
-                "accept() needs the form instance's idempotency key; pass the "
-                "submission key from the form state, not an empty string."
-            )
-
-        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        digest = _digest(idempotency_key, "accept")
         existing = self._find_by_digest(digest)
         if existing is not None:
             self._log_duplicate(existing)
@@ -178,29 +179,10 @@ class Outbox:
 
         sealed = self._cipher.encrypt(self._encode(body))
         now = self._now()
-        try:
-            with self.engine.begin() as conn:
-                result = conn.execute(
-                    submissions.insert().values(
-                        idempotency_digest=digest,
-                        campaign=campaign,
-                        profile_id=profile_id,
-                        state=PENDING,
-                        body=sealed,
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                new_id = result.inserted_primary_key[0]
-        except IntegrityError:
-            # Another request with the same key won the insert.
-            existing = self._find_by_digest(digest)
-            if existing is None:
-                raise
-
-            self._log_duplicate(existing)
+        new_id, existing = self._insert(
+            digest, campaign, profile_id, sealed, now, attempts=0
+        )
+        if existing is not None:
             return existing, False
 
         submission = self._require(new_id)
@@ -239,42 +221,21 @@ class Outbox:
             stored; the answer is not safe then and the guest must not be
             thanked.
         """
-        if not idempotency_key:
-            raise ValueError(
-                "accept_and_deliver() needs the form instance's idempotency "
-                "key; pass the submission key from the form state, not an "
-                "empty string."
-            )
-
-        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        digest = _digest(idempotency_key, "accept_and_deliver")
         sealed = self._cipher.encrypt(self._encode(body))
         now = self._now()
         token = secrets.token_hex(16)
-        try:
-            with self.engine.begin() as conn:
-                result = conn.execute(
-                    _INSERT,
-                    {
-                        "idempotency_digest": digest,
-                        "campaign": campaign,
-                        "profile_id": profile_id,
-                        "state": PENDING,
-                        "body": sealed,
-                        "attempts": 1,
-                        "next_attempt_at": now,
-                        "lease_until": now + self.lease,
-                        "claim_token": token,
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
-                new_id = result.inserted_primary_key[0]
-        except IntegrityError:
-            existing = self._find_by_digest(digest)
-            if existing is None:
-                raise
-
-            self._log_duplicate(existing)
+        new_id, existing = self._insert(
+            digest,
+            campaign,
+            profile_id,
+            sealed,
+            now,
+            attempts=1,
+            lease_until=now + self.lease,
+            claim_token=token,
+        )
+        if existing is not None:
             return existing, False, existing.state  # type: ignore[return-value]
 
         submission = Submission(
@@ -310,6 +271,46 @@ class Outbox:
             outcome = PENDING
 
         return submission, True, outcome
+
+    def _insert(
+        self,
+        digest: str,
+        campaign: str,
+        profile_id: str,
+        sealed: bytes,
+        now: datetime,
+        **claim: Any,
+    ) -> tuple[int | None, Submission | None]:
+        """Insert a pending row, unless its idempotency digest is stored already.
+
+        :param claim: the attempt count, and the lease when the caller
+            sends the row at once.
+        :returns: the new row's id, or None with the row that holds the
+            digest (another request with the same key won the insert).
+        """
+        row = {
+            "idempotency_digest": digest,
+            "campaign": campaign,
+            "profile_id": profile_id,
+            "state": PENDING,
+            "body": sealed,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+            **claim,
+        }
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(_INSERT, row)
+        except IntegrityError:
+            existing = self._find_by_digest(digest)
+            if existing is None:
+                raise
+
+            self._log_duplicate(existing)
+            return None, existing
+
+        return result.inserted_primary_key[0], None
 
     def get(self, submission_id: int) -> Submission | None:
         """Read one submission, or None when no row has this id."""
@@ -427,7 +428,7 @@ class Outbox:
                 select(submissions.c.state, func.count()).group_by(submissions.c.state)
             ).all()
 
-        counted = {PENDING: 0, DELIVERED: 0, FAILED: 0}
+        counted = dict.fromkeys(STATES, 0)
         counted.update({state: number for state, number in rows})
 
         return counted
@@ -767,6 +768,17 @@ class Outbox:
 
     def _now(self) -> datetime:
         return _naive_utc(self._clock())
+
+
+def _digest(idempotency_key: str, caller: str) -> str:
+    """Hash a form instance's idempotency key, refusing an empty one."""
+    if not idempotency_key:
+        raise ValueError(
+            f"{caller}() needs the form instance's idempotency key; pass the "
+            "submission key from the form state, not an empty string."
+        )
+
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()
 
 
 def _fields(

@@ -16,7 +16,7 @@ from flask import current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.datastructures import MultiDict
 
-from forms.campaign import CampaignError, load_campaign
+from forms.campaign import CampaignError, campaign_files, load_campaign
 from forms.formats import build_validator
 from forms.generator import build_form
 
@@ -32,7 +32,7 @@ def check_campaigns_command(paths: tuple[Path, ...]) -> None:
     PATHS are campaign files or folders of them; by default the folder in
     CAMPAIGNS_DIR (or ./campaigns).
     """
-    files = campaign_files(paths or (default_folder(),))
+    files = files_to_check(paths or (default_folder(),))
     problems = [problem for path in files for problem in check_campaign(path)]
 
     for problem in problems:
@@ -51,12 +51,12 @@ def default_folder() -> Path:
     return Path(os.environ.get("CAMPAIGNS_DIR", DEFAULT_FOLDER))
 
 
-def campaign_files(paths: tuple[Path, ...]) -> list[Path]:
-    """Expand folders into their ``*.json`` files; keep files as given."""
+def files_to_check(paths: tuple[Path, ...]) -> list[Path]:
+    """Expand folders into their campaign files; keep files as given."""
     files = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.json")))
+            files.extend(campaign_files(path))
         else:
             files.append(path)
 

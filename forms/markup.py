@@ -133,7 +133,6 @@ def _single(field, number) -> str:
     id = str(escape(field.id))
     errors = field.errors
     format_hint = field.format_hint()
-    described = _described_by(id, pieces, errors, bool(format_hint))
     out = [
         _wrapper_open("div", "field", field, pieces),
         f'>\n  <label class="label" for="{id}">',
@@ -148,10 +147,7 @@ def _single(field, number) -> str:
     fixed = pieces.attributes
     tag = "textarea" if node.widget == "textarea" else "input"
     out.append(f'  <{tag} class="input" id="{id}" name="{id}"{pieces.leading}')
-    if described:
-        out.append(f' aria-describedby="{described}"')
-    if errors:
-        out.append(' aria-invalid="true"')
+    out.append(_aria(id, pieces, errors, bool(format_hint)))
     if pieces.required:
         out.append(' required="required"')
     if tag == "textarea":
@@ -172,7 +168,6 @@ def _tick(field, number) -> str:
     pieces: Pieces = field.node.pieces
     id = str(escape(field.id))
     errors = field.errors
-    described = _described_by(id, pieces, errors, False)
     out = [
         _wrapper_open("div", "field choice", field, pieces),
         ">\n",
@@ -180,11 +175,8 @@ def _tick(field, number) -> str:
         f'  <input type="checkbox" id="{id}" name="{id}" value="true"',
         " checked" if field.answer is True else "",
         " required" if pieces.required else "",
+        _aria(id, pieces, errors, False),
     ]
-    if described:
-        out.append(f' aria-describedby="{described}"')
-    if errors:
-        out.append(' aria-invalid="true"')
     out.append(f'>\n  <label for="{id}">{_label_text(pieces, number)}</label>\n')
     out.append(_hint(id, pieces))
     out.append("</div>")
@@ -195,7 +187,6 @@ def _dropdown(field, number) -> str:
     pieces: Pieces = field.node.pieces
     id = str(escape(field.id))
     errors = field.errors
-    described = _described_by(id, pieces, errors, False)
     out = [
         _wrapper_open("div", "field", field, pieces),
         f'>\n  <label class="label" for="{id}">{_label_text(pieces, number)}</label>\n',
@@ -204,11 +195,8 @@ def _dropdown(field, number) -> str:
         f'  <select class="input" id="{id}" name="{id}"',
         " required" if pieces.required else "",
         pieces.leading,
+        _aria(id, pieces, errors, False),
     ]
-    if described:
-        out.append(f' aria-describedby="{described}"')
-    if errors:
-        out.append(' aria-invalid="true"')
     out.append('>\n    <option value="">Choose an option</option>\n')
     text = field.text
     for token, value, label in pieces.options:
@@ -222,8 +210,6 @@ def _options(field, number) -> str:
     node = field.node
     pieces: Pieces = node.pieces
     id = str(escape(field.id))
-    errors = field.errors
-    described = _described_by(id, pieces, errors, False)
     if node.kind == "checklist":
         input_type, required = "checkbox", ""
         chosen = field.chosen
@@ -231,15 +217,8 @@ def _options(field, number) -> str:
         input_type = "radio"
         required = " required" if pieces.required else ""
         chosen = {field.text}
-    invalid = ' aria-invalid="true"' if errors else ""
-    out = [
-        _wrapper_open("fieldset", "field", field, pieces),
-        f' id="{id}"',
-        f' aria-describedby="{described}"' if described else "",
-        f">\n  <legend>{_label_text(pieces, number)}</legend>\n",
-        _hint(id, pieces),
-        _error(id, errors),
-    ]
+    invalid = ' aria-invalid="true"' if field.errors else ""
+    out = _fieldset_open("field", field, id, pieces, number)
     for index, (token, value, label) in enumerate(pieces.options):
         checked = " checked" if token in chosen else ""
         option_id = f"{id}--{index}"
@@ -256,16 +235,7 @@ def _options(field, number) -> str:
 def _group(field, number) -> str:
     pieces: Pieces = field.node.pieces
     id = str(escape(field.id))
-    errors = field.errors
-    described = _described_by(id, pieces, errors, False)
-    out = [
-        _wrapper_open("fieldset", "field form-group", field, pieces),
-        f' id="{id}"',
-        f' aria-describedby="{described}"' if described else "",
-        f">\n  <legend>{_label_text(pieces, number)}</legend>\n",
-        _hint(id, pieces),
-        _error(id, errors),
-    ]
+    out = _fieldset_open("field form-group", field, id, pieces, number)
     for sub in field.form:
         out.append(render_question(sub, None))
         out.append("\n")
@@ -332,6 +302,19 @@ def _wrapper_open(tag: str, classes: str, field, pieces: Pieces) -> str:
     return text
 
 
+def _fieldset_open(classes: str, field, id: str, pieces: Pieces, number) -> list[str]:
+    """Open a group's or an option list's fieldset, up to its error."""
+    described = _described_by(id, pieces, field.errors, False)
+    return [
+        _wrapper_open("fieldset", classes, field, pieces),
+        f' id="{id}"',
+        f' aria-describedby="{described}"' if described else "",
+        f">\n  <legend>{_label_text(pieces, number)}</legend>\n",
+        _hint(id, pieces),
+        _error(id, field.errors),
+    ]
+
+
 def _label_text(pieces: Pieces, number) -> str:
     if number is None:
         return pieces.label + pieces.optional
@@ -366,6 +349,15 @@ def _described_by(id: str, pieces: Pieces, errors, format_hint: bool) -> str:
         ids.append(f"{id}--error")
 
     return " ".join(ids)
+
+
+def _aria(id: str, pieces: Pieces, errors, format_hint: bool) -> str:
+    described = _described_by(id, pieces, errors, format_hint)
+    text = f' aria-describedby="{described}"' if described else ""
+    if errors:
+        text += ' aria-invalid="true"'
+
+    return text
 
 
 def _attribute_text(attributes: dict[str, Any], names: tuple[str, ...]) -> str:

@@ -179,9 +179,10 @@ def find_booking(slug: str):
         request.form.get(LOOKUP_FIELD, ""), slug
     )
     if lookup is None:
-        source = g.campaign.source_for("iframe" if g.embedded else None)
         return render_lookup(
-            form, source, notice="This page was open too long. Please try again."
+            form,
+            default_source(),
+            notice="This page was open too long. Please try again.",
         )
 
     g.embedded = bool(lookup.get("e"))
@@ -203,10 +204,7 @@ def find_booking(slug: str):
         notice = NOT_FOR_BOOKING if outcome == "other_experience" else NO_MATCH
         return render_lookup(form, source, notice=notice)
 
-    state = state_for(profile, source)
-    answers = g.generated.make_form(data_set=profile.data_set)
-
-    return render_form_page(state, answers, first_name=profile.booking.first_name)
+    return show_form_for(profile, source)
 
 
 @bp.post("/f/<slug>/answers")
@@ -219,14 +217,14 @@ def submit_answers(slug: str):
     except TokenTooOld:
         return render_lookup(
             LookupForm(),
-            g.campaign.source_for("iframe" if g.embedded else None),
+            default_source(),
             notice="This page was open too long. Find your booking again.",
         )
     except TokenInvalid:
         log_step("submit", "bad_token", started)
         return render_lookup(
             LookupForm(),
-            g.campaign.source_for("iframe" if g.embedded else None),
+            default_source(),
             notice="We could not read that page. Find your booking again.",
             status=400,
         )
@@ -288,7 +286,7 @@ def open_deep_link(slug: str):
     token = request.args.get("t", "")
     started = time.perf_counter()
     days = current_app.config["DEEP_LINK_DAYS"]
-    fallback_source = g.campaign.source_for("iframe" if g.embedded else None)
+    fallback_source = default_source()
     try:
         payload = current_app.extensions["signer"].read_deep_link(
             token, slug, max_age=days * 86400
@@ -306,10 +304,8 @@ def open_deep_link(slug: str):
         return render_lookup(LookupForm(), fallback_source, notice=NOT_FOR_BOOKING)
 
     source = g.campaign.source_for(payload.get("s") or fallback_source)
-    state = state_for(profile, source)
-    answers = g.generated.make_form(data_set=profile.data_set)
 
-    return render_form_page(state, answers, first_name=profile.booking.first_name)
+    return show_form_for(profile, source)
 
 
 def choose_profile(profiles: list[Profile]) -> tuple[Profile | None, str]:
@@ -322,6 +318,19 @@ def choose_profile(profiles: list[Profile]) -> tuple[Profile | None, str]:
             return profile, "found"
 
     return None, "other_experience"
+
+
+def default_source() -> str:
+    """Pick the source to record when the page carries none: iframe if embedded."""
+    return g.campaign.source_for("iframe" if g.embedded else None)
+
+
+def show_form_for(profile: Profile, source: str):
+    """Start a form instance for a found profile and show it, prefilled."""
+    state = state_for(profile, source)
+    answers = g.generated.make_form(data_set=profile.data_set)
+
+    return render_form_page(state, answers, first_name=profile.booking.first_name)
 
 
 def state_for(profile: Profile, source: str) -> FormState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -18,19 +19,15 @@ from sandbox.server import start_sandbox
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.fixture
-def sandbox(tmp_path):
-    """A seeded sandbox serving on loopback, private to one test."""
-    running = start_sandbox(
-        {"SANDBOX_DATABASE": str(tmp_path / "sandbox.db"), "SANDBOX_SEED": True}
+def start_seeded_sandbox(folder: Path):
+    """Start a sandbox seeded with the demo data, its database in ``folder``."""
+    return start_sandbox(
+        {"SANDBOX_DATABASE": str(folder / "sandbox.db"), "SANDBOX_SEED": True}
     )
-    yield running
-    running.stop()
 
 
-@pytest.fixture
-def settings(tmp_path, sandbox):
-    """What the app is built with in tests; a test may change it first."""
+def app_settings(sandbox, folder: Path, **overrides) -> dict:
+    """Settings for an app on ``sandbox``, with its outbox in ``folder``."""
     return {
         "TESTING": True,
         "ANYROAD_API_URL": sandbox.base_url,
@@ -38,17 +35,37 @@ def settings(tmp_path, sandbox):
         "ANYROAD_READ_TIMEOUT": 2.0,
         "SECRET_KEY": "test-secret",
         "OUTBOX_KEY": Fernet.generate_key().decode(),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "DATABASE_URL": f"sqlite:///{folder / 'outbox.db'}",
+        **overrides,
     }
+
+
+def build_app(settings: dict):
+    """Build the app with the factory and clear its rate-limit counters."""
+    application = create_app(settings)
+    with application.app_context():
+        limiter.reset()
+
+    return application
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A seeded sandbox serving on loopback, private to one test."""
+    running = start_seeded_sandbox(tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def settings(tmp_path, sandbox):
+    """What the app is built with in tests; a test may change it first."""
+    return app_settings(sandbox, tmp_path, RATELIMIT_STORAGE_URI="memory://")
 
 
 @pytest.fixture
 def app(settings):
-    application = create_app(settings)
-    with application.app_context():
-        limiter.reset()
-    yield application
+    return build_app(settings)
 
 
 @pytest.fixture

@@ -22,10 +22,8 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from app import create_app
 from config import ROOT
-from guest.limits import limiter
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, build_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,9 +67,7 @@ class LiveServer:
 
 
 def serve_guestform(settings, public_host: str = "127.0.0.1") -> LiveServer:
-    application = create_app(settings)
-    with application.app_context():
-        limiter.reset()
+    application = build_app(settings)
     server = LiveServer(application, public_host)
     application.config["PUBLIC_URL"] = server.url
     server.app = application

@@ -12,15 +12,17 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy
+from flask import Flask
 
+import delivery
 from anyroad.client import encode_body
 from delivery.backoff import RetryPolicy
 from delivery.cipher import build_cipher
 from delivery.engine import make_engine, normalize_url
 from delivery.outbox import Outbox
+from tests.conftest import IN_CI
 from tests.delivery.fakes import KEY, FakeClient, FakeClock
 
-IS_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 _postgres_notes: list[str] = []
@@ -29,7 +31,7 @@ _postgres_notes: list[str] = []
 def _admin_postgres_url():
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        if IS_CI:
+        if IN_CI:
             pytest.fail(
                 "TEST_DATABASE_URL is not set, and CI=true requires the outbox "
                 "to be tested on PostgreSQL: point it at a server."
@@ -56,7 +58,7 @@ def postgres_admin():
     except sqlalchemy.exc.OperationalError as exc:
         engine.dispose()
         reason = f"PostgreSQL at TEST_DATABASE_URL is unreachable ({exc.orig})"
-        if IS_CI:
+        if IN_CI:
             pytest.fail(f"{reason}, and CI=true requires it.")
         _note(reason)
         pytest.skip(reason)
@@ -125,6 +127,16 @@ def outbox(make_outbox):
 @pytest.fixture
 def client():
     return FakeClient()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    """A bare Flask app with only the outbox set up, on the test's database."""
+    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
+    app.config.update(DATABASE_URL=database_url, OUTBOX_KEY=KEY)
+    delivery.init_app(app)
+    yield app
+    app.extensions["outbox"].engine.dispose()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,21 +1,10 @@
 import pytest
-from flask import Flask
 
-import delivery
 from anyroad.errors import DataRejected, InvalidApiKey
-from tests.delivery.fakes import KEY, FakeClient
+from tests.delivery.fakes import FakeClient
 
 PROFILE = "56c934fa-03c2-46f4-b7f9-6d44bafdd5a2"
 BODY = {"captured_at": "2024-05-01T12:00:00Z", "data_set": {"flavor_profile": "red"}}
-
-
-@pytest.fixture
-def app(tmp_path, database_url):
-    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
-    app.config.update(DATABASE_URL=database_url, OUTBOX_KEY=KEY)
-    delivery.init_app(app)
-    yield app
-    app.extensions["outbox"].engine.dispose()
 
 
 @pytest.fixture

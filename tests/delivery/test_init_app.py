@@ -6,15 +6,6 @@ from delivery.outbox import Outbox
 from tests.delivery.fakes import KEY
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    app = Flask("guestform-test", instance_path=str(tmp_path / "instance"))
-    app.config.update(DATABASE_URL=database_url, OUTBOX_KEY=KEY)
-    delivery.init_app(app)
-    yield app
-    app.extensions["outbox"].engine.dispose()
-
-
 def test_init_app_stores_a_ready_outbox_and_the_cli_group(app):
     outbox = app.extensions["outbox"]
 

@@ -6,7 +6,6 @@ the repository's templates so the field macros render as on the real page.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,9 @@ from werkzeug.datastructures import MultiDict
 
 from forms.campaign import Campaign
 from forms.generator import build_form
+from tests.conftest import IN_CI
 
 REPO = Path(__file__).resolve().parents[2]
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # CI runs the same examples every time; locally each run explores anew.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)

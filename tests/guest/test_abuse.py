@@ -12,30 +12,21 @@ import logging
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from guest.limits import limiter
 from logs import KeyValueFormatter
 from sandbox import demo
-from sandbox.server import start_sandbox
-from tests.conftest import Guest, page
+from tests.conftest import Guest, app_settings, page, start_seeded_sandbox
+from tests.guest.helpers import DOC, stored_profile
 
-DOC = ("1234", "Loblaw", "2021-03-31")
 ROOT = Path(__file__).resolve().parents[2]
 COULD_NOT_READ = "We could not read that"
 
 
 def patches(sandbox) -> dict:
     return sandbox.stats()["patches"]
-
-
-def stored_data_set(sandbox):
-    from anyroad.client import ProfileClient
-
-    client = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY)
-    return client.get(demo.DOC_PROFILE_ID).data_set
 
 
 def formatted(records) -> str:
@@ -47,21 +38,14 @@ def formatted(records) -> str:
 def shared_upstream(tmp_path_factory):
     """One sandbox and app for the long tables below; each test resets counts."""
     folder = tmp_path_factory.mktemp("abuse")
-    sandbox = start_sandbox(
-        {"SANDBOX_DATABASE": str(folder / "sandbox.db"), "SANDBOX_SEED": True}
-    )
+    sandbox = start_seeded_sandbox(folder)
     app = create_app(
-        {
-            "TESTING": True,
-            "ANYROAD_API_URL": sandbox.base_url,
-            "ANYROAD_API_KEY": demo.DEMO_API_KEY,
-            "ANYROAD_READ_TIMEOUT": 2.0,
-            "SECRET_KEY": "abuse-secret",
-            "OUTBOX_KEY": Fernet.generate_key().decode(),
-            "DATABASE_URL": f"sqlite:///{folder / 'outbox.db'}",
-            "LOOKUP_LIMIT_PER_IP": "10000 per minute",
-            "LOOKUP_LIMIT_PER_BOOKING": "10000 per minute",
-        }
+        app_settings(
+            sandbox,
+            folder,
+            LOOKUP_LIMIT_PER_IP="10000 per minute",
+            LOOKUP_LIMIT_PER_BOOKING="10000 per minute",
+        )
     )
     yield sandbox, app
     sandbox.stop()
@@ -134,7 +118,7 @@ class TestHoneypot:
         response = guest.submit({"flavor_profile": "plum"}, extra={"homepage_url": ""})
 
         assert response.status_code == 303
-        assert stored_data_set(sandbox) == {"flavor_profile": "plum"}
+        assert stored_profile(sandbox).data_set == {"flavor_profile": "plum"}
 
 
 class TestSizes:
@@ -210,7 +194,7 @@ class TestUnknownFields:
         response = guest.submit({"flavor_profile": "plum"}, extra=extra)
 
         assert response.status_code == 303
-        assert stored_data_set(sandbox) == {"flavor_profile": "plum"}
+        assert stored_profile(sandbox).data_set == {"flavor_profile": "plum"}
         [seen] = patches(sandbox).values()
         [body] = seen["bodies"]
         assert json.loads(body)["referrer_medium"] == "web"
@@ -276,7 +260,7 @@ class TestWrongTypes:
         response = guest.client.post("/f/monster-mash/answers", data=data)
 
         assert response.status_code == 303
-        assert stored_data_set(sandbox) == {"flavor_profile": "first"}
+        assert stored_profile(sandbox).data_set == {"flavor_profile": "first"}
 
 
 class TestEncodings:
@@ -352,4 +336,4 @@ class TestEncodings:
 
         guest.submit({"flavor_profile": "Grüße, 𝄞 and ✓"})
 
-        assert stored_data_set(sandbox) == {"flavor_profile": "Grüße, 𝄞 and ✓"}
+        assert stored_profile(sandbox).data_set == {"flavor_profile": "Grüße, 𝄞 and ✓"}

@@ -7,15 +7,8 @@ import re
 
 import pytest
 
-from anyroad.client import ProfileClient
-from sandbox import demo
 from tests.conftest import Guest, page
-
-DOC = ("1234", "Loblaw", "2021-03-31")
-
-
-def stored_profile(sandbox):
-    return ProfileClient(sandbox.base_url, demo.DEMO_API_KEY).get(demo.DOC_PROFILE_ID)
+from tests.guest.helpers import DOC, stored_profile
 
 
 @pytest.fixture
@@ -39,26 +32,6 @@ def test_embedded_page_tells_guest_js_which_parents_may_hear_it(client):
     assert "is-embedded" in soup.body["class"]
     origins = json.loads(soup.body["data-parent-origins"])
     assert origins == ["http://127.0.0.1:*", "http://localhost:*"]
-
-
-@pytest.mark.parametrize(
-    "query, recorded",
-    [
-        ("?embed=1", "iframe"),
-        ("?embed=1&source=email", "email"),
-        ("?embed=1&source=web", "web"),
-        ("?embed=1&source=sms", "iframe"),
-        ("?embed=1&source=", "iframe"),
-    ],
-)
-def test_embedded_form_records_iframe_unless_the_tag_names_an_allowed_source(
-    guest, sandbox, query, recorded
-):
-    guest.find_booking(*DOC, query=query)
-
-    guest.submit({"flavor_profile": "red"})
-
-    assert stored_profile(sandbox).referrer_medium == recorded
 
 
 def test_whole_embedded_flow_works_without_any_cookie(cookieless_guest, sandbox):

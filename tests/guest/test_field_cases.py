@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 
 from sandbox import demo
-
-DOC = ("1234", "Loblaw", "2021-03-31")
+from tests.guest.helpers import DOC
 
 
 def test_c9_post_with_valid_token_and_no_cookies_is_accepted(guest, sandbox):

@@ -11,21 +11,9 @@ import pytest
 from anyroad.client import ProfileClient
 from sandbox import demo
 from tests.conftest import page
+from tests.guest.helpers import DOC, patches_received, stored_profile, text_of
 
-DOC = ("1234", "Loblaw", "2021-03-31")
 NO_MATCH = "We could not find a booking with those details"
-
-
-def stored_profile(sandbox, profile_id=demo.DOC_PROFILE_ID):
-    return ProfileClient(sandbox.base_url, demo.DEMO_API_KEY).get(profile_id)
-
-
-def patches_received(sandbox, profile_id=demo.DOC_PROFILE_ID) -> int:
-    return sandbox.stats()["patches"].get(profile_id, {}).get("received", 0)
-
-
-def text_of(soup) -> str:
-    return re.sub(r"\s+", " ", soup.get_text(" ", strip=True))
 
 
 def test_email_link_prefills_the_lookup_step(guest):
@@ -146,10 +134,15 @@ def test_submitted_answers_reach_the_profile_with_source_and_utc_time(guest, san
         ("?source=web", "web"),
         ("?source=sms", "web"),
         ("?source=iframe", "iframe"),
+        # Embedded, iframe is recorded unless the tag names an allowed source.
         ("?embed=1", "iframe"),
+        ("?embed=1&source=email", "email"),
+        ("?embed=1&source=web", "web"),
+        ("?embed=1&source=sms", "iframe"),
+        ("?embed=1&source=", "iframe"),
     ],
 )
-def test_source_is_recorded_and_unknown_sources_fall_back_to_web(
+def test_source_is_recorded_and_unknown_sources_fall_back_to_web_or_iframe(
     guest, sandbox, query, recorded
 ):
     guest.find_booking(*DOC, query=query)

@@ -12,15 +12,18 @@ import logging
 from urllib.parse import quote, urlencode
 
 import pytest
-from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import create_app
-from guest.limits import limiter
 from sandbox import demo
-from sandbox.server import start_sandbox
-from tests.conftest import IN_CI, form_fields, page
+from tests.conftest import (
+    IN_CI,
+    app_settings,
+    build_app,
+    form_fields,
+    page,
+    start_seeded_sandbox,
+)
 
 BOOKING_SYSTEM_TOKEN = "fuzz-booking-system-token"
 FUZZ = settings(
@@ -36,25 +39,16 @@ FUZZ = settings(
 def fuzz_app(tmp_path_factory):
     """One sandbox and one app for every example: starting them is the slow part."""
     folder = tmp_path_factory.mktemp("fuzz")
-    sandbox = start_sandbox(
-        {"SANDBOX_DATABASE": str(folder / "sandbox.db"), "SANDBOX_SEED": True}
+    sandbox = start_seeded_sandbox(folder)
+    app = build_app(
+        app_settings(
+            sandbox,
+            folder,
+            LOOKUP_LIMIT_PER_IP="100000 per minute",
+            LOOKUP_LIMIT_PER_BOOKING="100000 per minute",
+            BOOKING_SYSTEM_TOKEN=BOOKING_SYSTEM_TOKEN,
+        )
     )
-    app = create_app(
-        {
-            "TESTING": True,
-            "ANYROAD_API_URL": sandbox.base_url,
-            "ANYROAD_API_KEY": demo.DEMO_API_KEY,
-            "ANYROAD_READ_TIMEOUT": 2.0,
-            "SECRET_KEY": "fuzz-secret",
-            "OUTBOX_KEY": Fernet.generate_key().decode(),
-            "DATABASE_URL": f"sqlite:///{folder / 'outbox.db'}",
-            "LOOKUP_LIMIT_PER_IP": "100000 per minute",
-            "LOOKUP_LIMIT_PER_BOOKING": "100000 per minute",
-            "BOOKING_SYSTEM_TOKEN": BOOKING_SYSTEM_TOKEN,
-        }
-    )
-    with app.app_context():
-        limiter.reset()
     yield app
     sandbox.stop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ import pytest
 from anyroad.client import ProfileClient
 from sandbox import demo
 from tests.conftest import page
+from tests.guest.helpers import patches_received, text_of
 
 TOKEN = "booking-system-secret"
 PUBLIC_URL = "https://forms.venue.example"
@@ -33,14 +33,6 @@ def path_of(url: str) -> str:
     """The part of a link the test client opens: path and query."""
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def text_of(soup) -> str:
-    return re.sub(r"\s+", " ", soup.get_text(" ", strip=True))
-
-
-def patches_received(sandbox) -> int:
-    return sandbox.stats()["patches"].get(PROFILE, {}).get("received", 0)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ WHOLE = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$", re.ASCII)
 DECIMAL = re.compile(
     r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", re.ASCII
 )
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
 LOCAL_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
@@ -40,9 +41,12 @@ def read_text(raw: str, multiline: bool = False) -> str:
 
     Browsers send textarea line breaks as CRLF (HTML's form encoding), and
     a single-line input cannot hold a break at all, so one there was not
-    typed by a person and is folded into a space.
+    typed by a person and is folded into a space. Other control characters
+    (NUL and the like) cannot be typed either; they are dropped rather than
+    stored on a guest's profile.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = CONTROL_CHARACTERS.sub("", text)
     if not multiline:
         text = text.replace("\n", " ")
 

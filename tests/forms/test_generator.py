@@ -786,6 +786,9 @@ def test_saved_data_the_form_cannot_show_is_ignored(render):
         ("", "two\r\nlines", "two lines"),
         ("textarea", "two\r\nlines\r\n", "two\nlines"),
         ("", "   ", None),
+        ("", "Ana\x00 Lima\x1b", "Ana Lima"),
+        ("textarea", "tab\tand\x07 bell\x7f", "tab\tand bell"),
+        ("", "\x00\x00", None),
     ],
 )
 def test_text_is_trimmed_and_line_breaks_are_normalised(post, widget, typed, sent):

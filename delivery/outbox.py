@@ -376,12 +376,16 @@ class Outbox:
         stop: threading.Event | None = None,
         poll: float = 1.0,
         once: bool = False,
+        purge_every: timedelta = timedelta(hours=1),
     ) -> int:
         """Deliver due submissions until stopped, polling when idle.
 
         The client is made here, in the worker's own process and thread,
         so no HTTP session crosses a fork. A store that is briefly down is
-        waited out rather than ending the worker.
+        waited out rather than ending the worker. A long-running worker also
+        purges rows past their retention every ``purge_every``, so answers
+        are not kept longer than configured even when nobody schedules
+        ``flask outbox purge``.
 
         :param once: deliver what is due now, then return.
         :returns: how many deliveries were attempted.
@@ -389,8 +393,13 @@ class Outbox:
         stop = stop or threading.Event()
         client = client_factory()
         attempted = 0
+        next_purge = self._clock()
 
         while not stop.is_set():
+            if not once and self._clock() >= next_purge:
+                self._purge_quietly()
+                next_purge = self._clock() + purge_every
+
             try:
                 outcome = self.deliver_next(client)
             except SQLAlchemyError:
@@ -409,6 +418,12 @@ class Outbox:
                 stop.wait(poll)
 
         return attempted
+
+    def _purge_quietly(self) -> None:
+        try:
+            self.purge()
+        except SQLAlchemyError:
+            log.exception("Purging the outbox failed; the worker will try later")
 
     def failed(self) -> list[Submission]:
         """List the submissions that wait for an operator, oldest first."""

@@ -1,5 +1,6 @@
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -434,6 +435,25 @@ class TestPurge:
         assert after_a_month == 1
         assert outbox.get(failed.id) is None
         assert outbox.get(pending.id).state == "pending"
+
+    def test_running_worker_purges_rows_past_retention(self, outbox, clock, client):
+        delivered, _ = accept(outbox, key="delivered")
+        outbox.deliver(delivered.id, client)
+        clock.advance(8 * 86400)
+        stop = threading.Event()
+
+        worker = threading.Thread(
+            target=outbox.run_worker, args=(lambda: client, stop, 0.01)
+        )
+        worker.start()
+        for _ in range(200):
+            if outbox.get(delivered.id) is None:
+                break
+            time.sleep(0.01)
+        stop.set()
+        worker.join(timeout=5)
+
+        assert outbox.get(delivered.id) is None
 
     def test_purge_keeps_recent_rows_for_deduplication(self, outbox, clock, client):
         submission, _ = accept(outbox)

@@ -18,6 +18,7 @@ lease, because its worker died, can be won again.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import secrets
@@ -424,6 +425,45 @@ class Outbox:
             self.purge()
         except SQLAlchemyError:
             log.exception("Purging the outbox failed; the worker will try later")
+
+    def unsent_data_set(self, campaign: str, profile_id: str) -> dict | None:
+        """Return the newest answers for a profile that are not delivered yet.
+
+        A guest who comes back while the upstream is down, or before the
+        worker's next attempt, is shown what they sent rather than the
+        older answers the upstream still holds. Any trouble reading the
+        store or the sealed body gives None: the lookup must not fail for it.
+        """
+        query = (
+            select(submissions.c.body)
+            .where(submissions.c.profile_id == profile_id)
+            .where(submissions.c.campaign == campaign)
+            .where(submissions.c.state.in_((PENDING, FAILED)))
+            .where(submissions.c.body.is_not(None))
+            .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+            .limit(1)
+        )
+        try:
+            with self.engine.connect() as conn:
+                sealed = conn.execute(query).scalar()
+            if sealed is None:
+                return None
+
+            body = json.loads(self._cipher.decrypt(sealed))
+        except (SQLAlchemyError, InvalidToken, ValueError):
+            log.exception(
+                "Could not read the unsent answers of a profile; showing the "
+                "upstream's",
+                extra={
+                    "step": "lookup",
+                    "campaign": campaign,
+                    "profile_id": profile_id,
+                },
+            )
+            return None
+
+        data_set = body.get("data_set") if isinstance(body, dict) else None
+        return data_set if isinstance(data_set, dict) else None
 
     def failed(self) -> list[Submission]:
         """List the submissions that wait for an operator, oldest first."""

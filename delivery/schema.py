@@ -57,6 +57,7 @@ submissions = Table(
     Column("delivered_at", DateTime, nullable=True),
     Column("failed_at", DateTime, nullable=True),
     Index("ix_outbox_submissions_due", "state", "next_attempt_at"),
+    Index("ix_outbox_submissions_profile", "profile_id", "state"),
 )
 
 

@@ -326,11 +326,25 @@ def default_source() -> str:
 
 
 def show_form_for(profile: Profile, source: str):
-    """Start a form instance for a found profile and show it, prefilled."""
-    state = state_for(profile, source)
-    answers = g.generated.make_form(data_set=profile.data_set)
+    """Start a form instance for a found profile and show it, prefilled.
 
-    return render_form_page(state, answers, first_name=profile.booking.first_name)
+    Answers still waiting in the outbox are newer than what the upstream
+    holds, so they are the ones shown.
+    """
+    state = state_for(profile, source)
+    unsent = current_app.extensions["outbox"].unsent_data_set(
+        g.campaign.slug, profile.id
+    )
+    answers = g.generated.make_form(data_set=unsent or profile.data_set)
+    notice = (
+        "Your last answers are still on their way to the venue; they are shown here."
+        if unsent
+        else ""
+    )
+
+    return render_form_page(
+        state, answers, first_name=profile.booking.first_name, notice=notice
+    )
 
 
 def state_for(profile: Profile, source: str) -> FormState:

@@ -807,3 +807,25 @@ class TestAcceptAndDeliverLogs:
             ("accept", "accepted"),
             ("deliver", "delivered"),
         ]
+
+
+class TestUnsentAnswers:
+    def test_newest_unsent_answers_are_returned_until_delivered(
+        self, outbox, clock, client
+    ):
+        first, _ = accept(outbox, key="first", body=body_for("first"))
+        clock.advance(60)
+        newest, _ = accept(outbox, key="second", body=body_for("second"))
+
+        waiting = outbox.unsent_data_set("monster-mash", PROFILE)
+        outbox.deliver(newest.id, client)
+        outbox.deliver(first.id, client)
+
+        assert waiting == body_for("second")["data_set"]
+        assert outbox.unsent_data_set("monster-mash", PROFILE) is None
+
+    def test_unsent_answers_belong_to_their_campaign_and_profile(self, outbox):
+        accept(outbox)
+
+        assert outbox.unsent_data_set("tasting-follow-up", PROFILE) is None
+        assert outbox.unsent_data_set("monster-mash", "another-profile") is None

@@ -377,3 +377,18 @@ def test_unknown_campaign_is_a_plain_404(client):
 
     assert response.status_code == 404
     assert page(response).h1.text == "Page not found"
+
+
+def test_coming_back_while_answers_wait_shows_them_not_the_older_ones(
+    guest, sandbox
+):
+    guest.find_booking(*DOC)
+    sandbox.set_faults({"patch": {"error_rate": 1, "error_status": 503}})
+    guest.submit({"flavor_profile": "waiting"})
+
+    guest.find_booking(*DOC)
+
+    field = guest.last_page.select_one("[name=f-flavor_profile]")
+    assert field["value"] == "waiting"
+    assert "still on their way" in text_of(guest.last_page.select_one(".notice"))
+    assert stored_profile(sandbox).data_set is None

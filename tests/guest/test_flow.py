@@ -379,9 +379,7 @@ def test_unknown_campaign_is_a_plain_404(client):
     assert page(response).h1.text == "Page not found"
 
 
-def test_coming_back_while_answers_wait_shows_them_not_the_older_ones(
-    guest, sandbox
-):
+def test_coming_back_while_answers_wait_shows_them_not_the_older_ones(guest, sandbox):
     guest.find_booking(*DOC)
     sandbox.set_faults({"patch": {"error_rate": 1, "error_status": 503}})
     guest.submit({"flavor_profile": "waiting"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -80,13 +81,21 @@ def configure(app: Flask) -> None:
 
 def start_render_clock(sender: Flask, template: Any, context: dict, **_: Any) -> None:
     """Note when a page started rendering, for the duration on its line."""
-    g.render_started = time.perf_counter()
+    if log.isEnabledFor(logging.INFO):
+        g.render_started = time.perf_counter()
 
 
 def log_render(sender: Flask, template: Any, context: dict, **_: Any) -> None:
-    """Write the "render" line of a page: which page, for whom, how long."""
+    """Write the "render" line of a page: which page, for whom, how long.
+
+    Every page renders through here, so nothing is worked out while the
+    line would be dropped.
+    """
+    if not log.isEnabledFor(logging.INFO):
+        return
+
     started = g.pop("render_started", None)
-    page = PurePosixPath(template.name or "page").stem
+    page = page_name(template.name)
     campaign = getattr(g, "campaign", None)
     log.info(
         "render %s",
@@ -101,3 +110,9 @@ def log_render(sender: Flask, template: Any, context: dict, **_: Any) -> None:
             ),
         },
     )
+
+
+@lru_cache(maxsize=64)
+def page_name(template_name: str | None) -> str:
+    """Name a page by its template file: "guest/form.html" is "form"."""
+    return PurePosixPath(template_name or "page").stem

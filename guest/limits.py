@@ -9,12 +9,41 @@ when ``RATELIMIT_STORAGE_URI`` names one (several processes or machines).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+LIMITED = "is_rate_limited"
+
+
+def limit_lookups(view: Callable) -> Callable:
+    """Count a view's POSTs against both lookup limits.
+
+    Flask-Limiter checks the innermost of its stacked decorators once, with
+    every limit they declare.
+    """
+    limited = limiter.limit(per_ip_limit, methods=["POST"])(
+        limiter.limit(per_booking_limit, key_func=booking_key, methods=["POST"])(view)
+    )
+    setattr(limited, LIMITED, True)
+
+    return limited
+
+
+@limiter.request_filter
+def has_no_limits() -> bool:
+    """Tell whether this request's view carries no limit at all.
+
+    Flask-Limiter looks up the limits of every request before its view
+    runs, even for views that have none; guestform sets no default limits,
+    so those requests (form pages, answers, health checks) skip it.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+
+    return not getattr(view, LIMITED, False)
 
 
 def per_ip_limit() -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -32,6 +33,14 @@ FRAME_ANCESTOR = re.compile(
 # isolates its page (COEP) only loads it when we say so.
 CROSS_SITE_PATHS = ("/embed.js",)
 PRIVATE_TYPES = {"text/html", "application/json"}
+EVERY_PAGE = (
+    ("X-Content-Type-Options", "nosniff"),
+    # Email links carry the booking details in the query: never pass the
+    # address on to another site.
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
 
 
 def allow_framing_by(origins: Iterable[str]) -> None:
@@ -68,46 +77,52 @@ def logo_of(campaign) -> str | None:
 
 def content_security_policy() -> str:
     """Build the CSP of this response from the campaign in play, if any."""
-    images = ["'self'", "data:"]
     logo = logo_of(getattr(g, "campaign", None))
+
+    return policy_for(logo, getattr(g, "frame_ancestors", None))
+
+
+@lru_cache(maxsize=256)
+def policy_for(logo: str | None, ancestors: tuple[str, ...] | None) -> str:
+    """Write the CSP for a logo address and the origins that may frame the page.
+
+    Both are fixed per campaign, so each campaign's policy is written once.
+    """
+    images = ["'self'", "data:"]
     if logo and logo.startswith("https://"):
         parts = urlsplit(logo)
         images.append(f"{parts.scheme}://{parts.netloc}")
+    framing = " ".join(ancestors or ("'none'",))
 
-    ancestors = getattr(g, "frame_ancestors", None) or ("'none'",)
-
-    return (
-        f"{SCRIPT_AND_STYLE}; img-src {' '.join(images)}; "
-        f"frame-ancestors {' '.join(ancestors)}"
-    )
+    return f"{SCRIPT_AND_STYLE}; img-src {' '.join(images)}; frame-ancestors {framing}"
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set CSP, framing, sniffing, referrer and transport headers."""
-    response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    """Set CSP, framing, sniffing, referrer and transport headers.
+
+    A header the view set itself is kept.
+    """
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}
+    wanted = [("Content-Security-Policy", content_security_policy())]
     if not getattr(g, "frame_ancestors", None):
         # For browsers too old to read frame-ancestors.
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        wanted.append(("X-Frame-Options", "DENY"))
 
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Email links carry the booking details in the query: never pass the
-    # address on to another site.
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    response.headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-    )
+    wanted.extend(EVERY_PAGE)
     if request.path in CROSS_SITE_PATHS:
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
-
+        wanted.append(("Cross-Origin-Resource-Policy", "cross-origin"))
     if request.is_secure:
-        response.headers.setdefault(
-            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        wanted.append(
+            ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         )
-
     # Pages hold a guest's booking and tokens; API answers hold signed links.
     if response.mimetype in PRIVATE_TYPES:
-        response.headers.setdefault("Cache-Control", "no-store")
+        wanted.append(("Cache-Control", "no-store"))
+
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
 
     return response
 

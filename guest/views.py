@@ -24,11 +24,12 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from anyroad.errors import ProfileNotFound
 from anyroad.models import Profile
-from guest.limits import booking_key, limiter, per_booking_limit, per_ip_limit
+from guest.limits import limit_lookups
 from guest.lookup import LookupForm
 from guest.security import allow_framing_by, frame_origins_of
 from guest.theme import render_theme
@@ -41,6 +42,18 @@ bp = Blueprint("guest", __name__)
 STATE_FIELD = "__state"
 LOOKUP_FIELD = "__lookup"
 HONEYPOT_FIELD = "homepage_url"
+# Hidden from people and from screen readers; a bot filling in every field
+# fills this one too (see is_bot_post). The same on every page, so it is
+# written once rather than by a macro per render.
+HONEYPOT = Markup(
+    '<div class="trap" aria-hidden="true">\n'
+    f'  <label for="{HONEYPOT_FIELD}">Leave this empty</label>\n'
+    f'  <input type="text" id="{HONEYPOT_FIELD}" name="{HONEYPOT_FIELD}" value="" '
+    'tabindex="-1" autocomplete="off">\n'
+    "</div>"
+)
+bp.add_app_template_global(HONEYPOT, "honeypot")
+
 FORM_TYPE = "application/x-www-form-urlencoded"
 BROKEN_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
@@ -169,8 +182,7 @@ def show_lookup(slug: str):
 
 
 @bp.post("/f/<slug>")
-@limiter.limit(per_ip_limit, methods=["POST"])
-@limiter.limit(per_booking_limit, key_func=booking_key, methods=["POST"])
+@limit_lookups
 def find_booking(slug: str):
     """Search for the booking and show its form, or say it was not found."""
     started = time.perf_counter()
@@ -463,6 +475,9 @@ def redirect_to_thanks(slug: str, again: bool = False):
 
 def log_step(step: str, outcome: str, started: float, profile=None) -> None:
     """Write the one log line of a step: ids, outcome and duration."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+
     log.info(
         "%s %s",
         step,

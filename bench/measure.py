@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -62,6 +63,8 @@ DATA_SET = {
     "friend_email": "friend@example.com",
     "postcode": "AB1 2CD",
 }
+# Seconds each /_bench/counters answer keeps its worker busy (read_counters).
+COUNTERS_HOLD = 0.05
 HIDDEN_VALUE = re.compile(r'name="(__lookup|__state)" value="([^"]+)"')
 PER_CAMPAIGN_WORK = (
     "campaign_file_read",
@@ -366,13 +369,23 @@ def submit_latency(session: GuestSession, samples: int) -> dict[str, float]:
 
 
 def read_counters(app_url: str, workers: int) -> dict[int, dict[str, Any]]:
-    """Collect ``/_bench/counters`` from every worker of one app."""
+    """Collect ``/_bench/counters`` from every worker of one app.
+
+    Sync workers share one listening socket, and an idle one tends to win
+    every accept, so asking one at a time may never reach the others. Each
+    round asks ``workers`` times at once, and each answer holds its worker
+    a moment: a busy worker cannot accept, so the others must.
+    """
     found: dict[int, dict[str, Any]] = {}
-    for _ in range(100):
-        report = requests.get(f"{app_url}/_bench/counters", timeout=5).json()
-        found[report["pid"]] = report
-        if len(found) >= workers:
-            break
+    url = f"{app_url}/_bench/counters?hold={COUNTERS_HOLD}"
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in range(20):
+            for report in pool.map(
+                lambda _: requests.get(url, timeout=5).json(), range(workers)
+            ):
+                found[report["pid"]] = report
+            if len(found) >= workers:
+                break
     if len(found) < workers:
         raise MeasureError(
             f"Only {len(found)} of {workers} workers answered at {app_url}."

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 COUNTS: Counter[str] = Counter()
 _installed = False
@@ -73,7 +74,12 @@ def install() -> None:
 
 @bp.get("/_bench/counters")
 def show_counters():
-    """Report this worker's counts and the identity of each form class."""
+    """Report this worker's counts and the identity of each form class.
+
+    ``hold`` (seconds, at most one) keeps the worker busy before it
+    answers, so that requests sent at once reach different workers.
+    """
+    time.sleep(min(request.args.get("hold", 0.0, type=float), 1.0))
     forms = current_app.extensions.get("forms", {})
     classes = {slug: id(generated.form_class) for slug, generated in forms.items()}
     extra = current_app.extensions.get("bench_forms", {})

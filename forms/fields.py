@@ -58,6 +58,10 @@ HOUR_MINUTE = re.compile(r"^\d{2}:\d{2}$", re.ASCII)
 PICKER_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$", re.ASCII)
 SPARE_ROWS = 3
 ROWS_CAP = 100
+# Posted by every row, named "<row id>-_row": "_" followed by letters that
+# are not hex digits, so no property's segment can take the name.
+ROW_MARKER = "_row"
+ACTION_FIELD = "_action"
 
 
 class SchemaForm(Form):
@@ -319,7 +323,23 @@ class TickField(AnswerField):
 
 
 class ChoiceField(AnswerField):
-    """One option from a list, as radios or a select."""
+    """One option from a list, as radios or a select.
+
+    An optional group of radios ends with a "No answer" radio posting "";
+    ``declined`` notes that the guest chose it, so that a page shown again
+    keeps it checked. A saved data set never checks it: an absent answer
+    may as well have been skipped.
+    """
+
+    declined = False
+
+    def process_data(self, value: Any) -> None:
+        super().process_data(value)
+        self.declined = False
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        self.declined = bool(self.node.none_label) and valuelist[:1] == [""]
 
     def read(self, raw: str) -> Any:
         if raw == "":
@@ -343,7 +363,11 @@ class ChoiceField(AnswerField):
 
     def options(self) -> list[tuple[Choice, bool]]:
         """Pair each option with whether it is selected now."""
-        return [(c, c.token == self.text) for c in self.node.choices]
+        found = [(c, c.token == self.text) for c in self.node.choices]
+        if self.node.none_label:
+            found.append((Choice("", EMPTY, self.node.none_label), self.declined))
+
+        return found
 
 
 class ChecklistField(AnswerField):
@@ -392,8 +416,12 @@ class GroupField(Shown, FormField):
 class RowsField(Shown, FieldList):
     """A list a guest can add entries to; blank rows are ignored.
 
-    Without JavaScript the guest gets ``SPARE_ROWS`` blank rows to fill;
-    form.js trims them to one and adds rows from the ``template_row``.
+    Without JavaScript the guest gets ``SPARE_ROWS`` blank rows to fill,
+    and "Add another" and "Remove" buttons that post the form back (see
+    ``forms.generator.GeneratedForm.apply_action``); form.js trims the
+    blank rows to one and adds rows from the ``template_row`` instead.
+    Every row posts a marker (``ROW_MARKER``), so a post says which rows
+    the guest saw even when a row's blank radios send nothing.
     """
 
     def __init__(self, unbound_field, label=None, node: Node | None = None, **kwargs):
@@ -401,6 +429,32 @@ class RowsField(Shown, FieldList):
         self.node = node
         self.errors = []
         self.problem = ""
+        # False once a button changed the rows: the page then shows just
+        # the rows the guest asked for, with no fresh spares.
+        self.offers_spares = True
+
+    def row_limit(self) -> int:
+        """Give the most rows the list may show: maxItems, within our cap."""
+        return row_limit(self.node)
+
+    def add_row(self) -> bool:
+        """Add one blank row, unless the list is full; tell whether it did."""
+        self.offers_spares = False
+        if len(self.entries) >= self.row_limit():
+            return False
+
+        self.append_entry()
+        return True
+
+    def remove_row(self, row_id: str) -> bool:
+        """Remove the row with this id; tell whether there was one."""
+        self.offers_spares = False
+        for entry in self.entries:
+            if entry.id == row_id:
+                self.entries.remove(entry)
+                return True
+
+        return False
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         # Spare blank rows are not bound here: forms.markup draws them
@@ -412,7 +466,7 @@ class RowsField(Shown, FieldList):
 
     def spare_entries(self) -> list[Field]:
         """Bind the blank rows offered after the entries, for the macros."""
-        count = spare_count(self.node, self.entries)
+        count = spare_count(self.node, self.entries) if self.offers_spares else 0
         first = self.last_index + 1
         return [self._blank_entry(str(first + n)) for n in range(count)]
 
@@ -439,7 +493,7 @@ def spare_count(node: Node, entries: Sequence) -> int:
     to ``SPARE_ROWS`` blank ones follow the last answered row, never past
     ``maxItems``.
     """
-    limit = min(node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
+    limit = row_limit(node)
     blank = 0
     for entry in reversed(entries):
         if entry.has_content():
@@ -447,6 +501,11 @@ def spare_count(node: Node, entries: Sequence) -> int:
         blank += 1
 
     return max(0, min(SPARE_ROWS - blank, limit - len(entries)))
+
+
+def row_limit(node: Node) -> int:
+    """Give the most rows a list may show: its maxItems, within ROWS_CAP."""
+    return min(node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
 
 
 def fixed_attributes(node: Node) -> dict[str, Any]:

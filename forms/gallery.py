@@ -45,7 +45,11 @@ def show_gallery():
 
 @bp.route("/gallery/<slug>", methods=["GET", "POST"])
 def try_campaign(slug: str):
-    """Show one gallery campaign; a post shows what it would send."""
+    """Show one gallery campaign; a post shows what it would send.
+
+    A post from a list's "Add another" or "Remove" button (pages without
+    scripts) only shows the form again with the row added or removed.
+    """
     generated = gallery_forms().get(slug)
     if generated is None:
         abort(404)
@@ -53,8 +57,12 @@ def try_campaign(slug: str):
     sent = None
     if request.method == "POST":
         form = generated.make_form(formdata=request.form)
-        data_set = generated.validate(form)
-        sent = None if data_set is None else json.dumps(data_set, indent=2)
+        action = generated.pending_action(request.form)
+        if action is not None:
+            generated.apply_action(form, action)
+        else:
+            data_set = generated.validate(form)
+            sent = None if data_set is None else json.dumps(data_set, indent=2)
     else:
         form = generated.make_form()
 

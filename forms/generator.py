@@ -27,6 +27,7 @@ from wtforms.utils import unset_value
 from forms import messages
 from forms.campaign import Campaign, CampaignError
 from forms.fields import (
+    ACTION_FIELD,
     EMPTY,
     ChecklistField,
     ChoiceField,
@@ -45,6 +46,9 @@ from forms.schema import Node, outline_model
 from forms.values import zone_named
 
 FORM_PREFIX = "f"
+# Longer than any id a list button can carry (ids follow the model's
+# nesting, and no model nests that deep); the rest is ignored.
+ACTION_CAP = 1_000
 FIELD_CLASSES = {
     "text": TextField,
     "integer": WholeNumberField,
@@ -116,6 +120,46 @@ class GeneratedForm:
         form.generated = self
 
         return form
+
+    def pending_action(self, formdata: MultiDict | None) -> str | None:
+        """Tell which list button a post pressed, or None for a real submit.
+
+        Without scripts, "Add another" and "Remove" are submit buttons
+        named ``_action`` (values ``add:<list id>``, ``remove:<row id>``).
+        Any non-blank ``_action`` means the guest is still filling in the
+        form: show it again after ``apply_action`` and send nothing, even
+        when the value names no list (a page older than the campaign).
+        """
+        if formdata is None:
+            return None
+
+        action = formdata.get(ACTION_FIELD, "").strip()
+        return action[:ACTION_CAP] or None
+
+    def apply_action(self, form: SchemaForm, action: str) -> bool:
+        """Add or remove the row a list button asked for, in a posted form.
+
+        :param form: the form ``make_form`` made from the same post.
+        :param action: what ``pending_action`` returned.
+        :returns: whether a row was added or removed; False for an action
+            that names no list or row of this form, or a full list.
+
+        The form is not validated, so it shows no errors. Every list shows
+        the rows the guest saw (each row posts a marker), no fresh spare
+        rows, and the one list the button belongs to one row more or fewer.
+        """
+        lists = [item for item in walk_fields(form) if isinstance(item, RowsField)]
+        for item in lists:
+            item.offers_spares = False
+
+        verb, _, target = action.partition(":")
+        for item in lists:
+            if verb == "add" and item.id == target:
+                return item.add_row()
+            if verb == "remove" and any(e.id == target for e in item.entries):
+                return item.remove_row(target)
+
+        return False
 
     def validate(self, form: SchemaForm) -> dict | None:
         """Assemble and judge a posted form.

@@ -13,7 +13,7 @@ from typing import Any
 
 from forms.campaign import CampaignError, json_pointer
 from forms.formats import build_validator
-from forms.schema import Node, choice_text
+from forms.schema import NONE_LABEL, Node, choice_text
 
 UI_KEYS = frozenset({"title", "intro", "order", "fields", "hidden", "timezone"})
 # Hints read by the page rather than the form (guest/ and templates/guest/);
@@ -21,7 +21,7 @@ UI_KEYS = frozenset({"title", "intro", "order", "fields", "hidden", "timezone"})
 PAGE_KEYS = frozenset({"theme", "venue", "frame_ancestors"})
 FIELD_KEYS = frozenset(
     {"label", "help", "placeholder", "widget", "enum_labels", "autocomplete",
-     "pattern_message"}
+     "pattern_message", "none_label"}
 )  # fmt: skip
 WIDGETS = {
     "radio": ("choice",),
@@ -59,6 +59,7 @@ def apply_hints(
     root.label = ui.get("title", "")
     root.help = ui.get("intro", "")
     index = {n.hint_path: n for n in root.walk() if n.key is not None}
+    none_hints: dict[int, str] = {}
 
     fields = ui.get("fields", {})
     if not isinstance(fields, dict):
@@ -114,10 +115,22 @@ def apply_hints(
         node.autocomplete = hints.get("autocomplete", "")
         node.pattern_message = hints.get("pattern_message", "")
         node.widget = widget
+        if "none_label" in hints:
+            node.none_label = hints["none_label"]
+            none_hints[id(node)] = f"{here}/none_label"
 
     for node in root.walk():
         if node.kind == "choice" and not node.widget:
             node.widget = "radio" if len(node.choices) <= RADIO_LIMIT else "select"
+        if offers_no_answer(node):
+            node.none_label = node.none_label or NONE_LABEL
+        elif id(node) in none_hints:
+            raise fail(
+                none_hints[id(node)],
+                "none_label",
+                "only an optional question shown as radios has a "
+                '"No answer" option to label',
+            )
         if node.kind == "checklist":
             node.widget = "checkboxes"
         if node.kind == "rows" and node.item is not None and node.item.kind != "group":
@@ -130,6 +143,22 @@ def apply_hints(
     apply_order(root, ui.get("order", []), fail)
     apply_hidden(root, ui.get("hidden", {}), model, fail)
     check_patterns_explained(root, fail)
+
+
+def offers_no_answer(node: Node) -> bool:
+    """Tell whether a question ends with a "No answer" radio.
+
+    Once a radio is chosen a browser offers no way to unchoose it, so an
+    optional group of radios needs an option that leaves the answer out.
+    A select has its own blank first option; a required question would
+    refuse the blank anyway.
+    """
+    return (
+        node.kind == "choice"
+        and node.widget == "radio"
+        and node.key is not None  # not the options of a checklist
+        and not node.required
+    )
 
 
 def apply_order(root: Node, order: Any, fail) -> None:

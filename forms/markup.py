@@ -18,11 +18,14 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from forms.fields import (
+    ACTION_FIELD,
     EMPTY,
     PICKER_TYPES,
+    ROW_MARKER,
     fixed_attributes,
     is_marked_optional,
     is_required,
+    row_limit,
     spare_count,
 )
 from forms.schema import Node, segment_for
@@ -32,6 +35,13 @@ from forms.schema import Node, segment_for
 CACHE_LIMIT = 64
 OPTIONAL_MARK = ' <span class="optional">(optional)</span>'
 ERROR_PREFIX = '<span class="visually-hidden">Error:</span> '
+# Pressing Enter in a text input clicks the form's first submit button.
+# Left to the list buttons, that would be a "Remove", so each list starts
+# with a plain submit button that only the keyboard's Enter reaches.
+DEFAULT_BUTTON = (
+    '  <button type="submit" class="visually-hidden" tabindex="-1" '
+    'aria-hidden="true">Send</button>\n'
+)
 
 
 class Pieces:
@@ -51,7 +61,10 @@ class Pieces:
         self.options = [
             (c.token, str(escape(c.token)), str(escape(c.label))) for c in node.choices
         ]
+        if node.none_label:
+            self.options.append(("", "", str(escape(node.none_label))))
         self.max_rows = node.schema.get("maxItems") if node.kind == "rows" else None
+        self.row_limit = row_limit(node) if node.kind == "rows" else 0
         self.rows: dict[tuple, str] = {}
 
     def cache_row(self, key: tuple, html: str) -> str:
@@ -77,6 +90,8 @@ class Blank:
 
     errors: tuple[str, ...] = ()
     text = ""
+    declined = False
+    offers_spares = True
     answer = EMPTY
     chosen: frozenset[str] = frozenset()
     entries: tuple = ()
@@ -216,7 +231,8 @@ def _options(field, number) -> str:
     else:
         input_type = "radio"
         required = " required" if pieces.required else ""
-        chosen = {field.text}
+        # The "No answer" radio posts "", so it is checked only when chosen.
+        chosen = {field.text} if field.text or field.declined else set()
     invalid = ' aria-invalid="true"' if field.errors else ""
     out = _fieldset_open("field", field, id, pieces, number)
     for index, (token, value, label) in enumerate(pieces.options):
@@ -260,17 +276,29 @@ def _rows(field) -> str:
     out.append(f">\n  <legend>{_label_text(pieces, None)}</legend>\n")
     out.append(_hint(id, pieces))
     out.append(_error(id, errors))
+    out.append(DEFAULT_BUTTON)
     out.append("  <div data-row-list>\n")
+    item_label = node.item.pieces.label
     number = 0
     for number, entry in enumerate(field.entries, start=1):
-        out.append(_row(render_question(entry, number)))
+        row_id = str(escape(entry.id))
+        html = render_question(entry, number)
+        out.append(_row(html, row_id, item_label, number))
 
     index = field.last_index
-    for _ in range(spare_count(node, field.entries)):
+    spares = spare_count(node, field.entries) if field.offers_spares else 0
+    for _ in range(spares):
         index += 1
         number += 1
         out.append(_blank_row(node, id, index, number))
-    out.append("  </div>\n  <template data-row-template>")
+    out.append("  </div>\n")
+    out.append(
+        f'  <button type="submit" class="button secondary row-add" '
+        f'name="{ACTION_FIELD}" value="add:{id}" formnovalidate'
+        f"{' disabled' if number >= pieces.row_limit else ''}>Add another"
+        f'<span class="visually-hidden"> to {pieces.label}</span></button>\n'
+    )
+    out.append("  <template data-row-template>")
     out.append(_blank_row(node, id, "__index__", ""))
     out.append("</template>\n</fieldset>")
     return "".join(out)
@@ -281,14 +309,25 @@ def _blank_row(node: Node, rows_id: str, index: int | str, number: int | str) ->
     key = (rows_id, index, number)
     html = pieces.rows.get(key)
     if html is None:
-        blank = Blank(node.item, f"{rows_id}-{index}")
-        html = pieces.cache_row(key, _row(render_question(blank, number)))
+        row_id = f"{rows_id}-{index}"
+        blank = Blank(node.item, row_id)
+        html = render_question(blank, number)
+        row = _row(html, row_id, node.item.pieces.label, number)
+        html = pieces.cache_row(key, row)
 
     return html
 
 
-def _row(html: str) -> str:
-    return f'  <div class="row" data-row>{html}</div>\n'
+def _row(html: str, row_id: str, label: str, number: int | str) -> str:
+    """Wrap one row with its marker and its "Remove" button."""
+    return (
+        f'  <div class="row" data-row><input type="hidden" '
+        f'name="{row_id}-{ROW_MARKER}" value="">{html}'
+        f'<button type="submit" class="button secondary row-remove" '
+        f'name="{ACTION_FIELD}" value="remove:{row_id}" formnovalidate>Remove'
+        f'<span class="visually-hidden"> {label} '
+        f"<span data-row-number>{number}</span></span></button></div>\n"
+    )
 
 
 def _wrapper_open(tag: str, classes: str, field, pieces: Pieces) -> str:

@@ -45,6 +45,7 @@ REFUSALS = {
 }
 TYPES = ("string", "integer", "number", "boolean", "object", "array")
 NULL_LABEL = "No preference"
+NONE_LABEL = "No answer"
 
 
 @dataclass
@@ -77,6 +78,9 @@ class Node:
     widget: str = ""
     autocomplete: str = ""
     pattern_message: str = ""
+    # The last radio of an optional choice, which leaves the answer out;
+    # "" when the question offers none (forms.hints decides).
+    none_label: str = ""
     choices: list[Choice] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     item: Node | None = None

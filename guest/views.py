@@ -247,6 +247,14 @@ def submit_answers(slug: str):
         return redirect_to_thanks(slug)
 
     answers = g.generated.make_form(formdata=request.form)
+    action = g.generated.pending_action(request.form)
+    if action is not None:
+        # A list's "Add another" or "Remove" pressed without scripts: the
+        # guest is still answering, so show the page again and send nothing.
+        changed = g.generated.apply_action(answers, action)
+        log_step("submit", "list_changed" if changed else "list_unchanged", started)
+        return render_form_page(state, answers)
+
     if expired:
         log_step("submit", "token_renewed", started)
         return render_form_page(

@@ -1,28 +1,33 @@
 /*
  * Progressive enhancement for generated forms (templates/forms/fields.html).
  *
- * Everything works without this file: lists come with blank rows to fill,
- * and dependent questions are always shown. With it, lists get "Add" and
- * "Remove" buttons, and a question that only matters once another is
- * answered stays hidden (and is not sent) until then. No inline script is
- * needed, so the page can keep a strict Content-Security-Policy.
+ * Everything works without this file: lists come with blank rows to fill
+ * and "Add another" and "Remove" buttons that post the page back, and
+ * dependent questions are always shown. With it, those buttons add and
+ * remove rows in place (they become type="button"), and a question that
+ * only matters once another is answered stays hidden (and is not sent)
+ * until then. No inline script is needed, so the page can keep a strict
+ * Content-Security-Policy.
  */
 (function () {
   "use strict";
 
   var PLACEHOLDER = "__index__";
   var RENAMED = ["id", "name", "for", "aria-describedby", "data-depends-on"];
+  // Without scripts, list buttons post these values back to the server.
+  var ACTION_VALUE = /^(add|remove):/;
 
   function isAnswered(element) {
     var controls = element.matches("input, select, textarea")
       ? [element]
       : Array.prototype.slice.call(element.querySelectorAll("input, select, textarea"));
     return controls.some(function (control) {
-      if (control.disabled) {
+      if (control.disabled || control.type === "hidden") {
         return false;
       }
       if (control.type === "checkbox" || control.type === "radio") {
-        return control.checked;
+        // The "No answer" radio posts "", which leaves the answer out.
+        return control.checked && control.value !== "";
       }
       return control.value.trim() !== "";
     });
@@ -36,7 +41,10 @@
 
   function rename(root, from, to) {
     Array.prototype.forEach.call(root.querySelectorAll("*"), function (element) {
-      RENAMED.forEach(function (attribute) {
+      var names = ACTION_VALUE.test(element.getAttribute("value") || "")
+        ? RENAMED.concat(["value"])
+        : RENAMED;
+      names.forEach(function (attribute) {
         var value = element.getAttribute(attribute);
         if (value && value.indexOf(from) !== -1) {
           element.setAttribute(attribute, value.split(from).join(to));
@@ -57,15 +65,12 @@
     fieldset.setAttribute("data-rows-ready", "");
     var listId = fieldset.id;
     var limit = parseInt(fieldset.getAttribute("data-max-rows") || "0", 10);
-    var noun = fieldset.querySelector(":scope > legend").textContent
-      .replace("(optional)", "").trim();
-
-    var add = document.createElement("button");
+    // The server's "Add another" posts the page; here it adds in place.
+    var add = fieldset.querySelector(":scope > .row-add");
+    if (!add) {
+      return;
+    }
     add.type = "button";
-    add.className = "button secondary row-add";
-    add.textContent = "Add another";
-    add.setAttribute("aria-label", "Add another to " + noun);
-    list.parentNode.insertBefore(add, template);
 
     function rows() {
       return Array.prototype.filter.call(list.children, function (child) {
@@ -75,33 +80,37 @@
 
     function refresh() {
       rows().forEach(function (row, position) {
-        var number = row.querySelector("[data-row-number]");
-        if (number) {
-          number.textContent = String(position + 1);
-        }
+        // The row's label and its "Remove" button both carry its number;
+        // numbers inside nested lists belong to their own rows.
+        var numbers = row.querySelectorAll("[data-row-number]");
+        Array.prototype.forEach.call(numbers, function (number) {
+          if (number.closest("[data-row]") === row) {
+            number.textContent = String(position + 1);
+          }
+        });
       });
       add.disabled = limit > 0 && rows().length >= limit;
     }
 
-    function addRemoveButton(row) {
-      var remove = document.createElement("button");
+    function setUpRemove(row) {
+      var remove = row.querySelector(":scope > .row-remove");
+      if (!remove) {
+        return;
+      }
       remove.type = "button";
-      remove.className = "button secondary row-remove";
-      remove.textContent = "Remove";
       remove.addEventListener("click", function () {
         row.parentNode.removeChild(row);
         refresh();
         add.focus();
         updateDependents();
       });
-      row.appendChild(remove);
     }
 
     // Keep one blank row to type into; the rest were only for browsers
     // without scripts.
     var blank = rows().filter(function (row) { return !isAnswered(row); });
     blank.slice(1).forEach(function (row) { row.parentNode.removeChild(row); });
-    rows().forEach(addRemoveButton);
+    rows().forEach(setUpRemove);
 
     add.addEventListener("click", function () {
       var next = rows().reduce(function (highest, row) {
@@ -111,7 +120,7 @@
       rename(copy, listId + "-" + PLACEHOLDER, listId + "-" + next);
       var row = copy.querySelector("[data-row]");
       list.appendChild(copy);
-      addRemoveButton(row);
+      setUpRemove(row);
       Array.prototype.forEach.call(row.querySelectorAll("[data-rows]"), setUpRows);
       refresh();
       updateDependents();

@@ -56,6 +56,8 @@ def serialize(soup: BeautifulSoup) -> MultiDict:
         elif tag.get("type") in ("checkbox", "radio"):
             if tag.has_attr("checked"):
                 pairs.append((name, tag.get("value", "on")))
+        elif tag.get("type") == "hidden":
+            pairs.append((name, tag.get("value", "")))
         elif tag.get("type") in TEXT_TYPES:
             pairs.append((name, tag.get("value", "")))
 
@@ -166,21 +168,33 @@ def label_of(node, value) -> str:
     raise AssertionError(f"{value!r} is not an option of {node.key}")
 
 
-def fill(soup: BeautifulSoup, node, value, path=(), zone_name: str = "") -> None:
-    """Answer the questions of an empty form as a guest would, by label."""
+def fill(
+    soup: BeautifulSoup, node, value, path=(), zone_name: str = "", grow=add_row
+) -> None:
+    """Answer the questions of an empty form as a guest would, by label.
+
+    An optional radio question left out is answered "No answer". A list
+    short of rows gets them from ``grow(soup, list_id)``: by default as
+    form.js adds them; a test without scripts raises to post the page.
+    """
     element_id = field_id(path) if path else None
     if node.kind == "group":
         for child in node.children:
-            if child.key in value and not child.hidden:
-                fill(soup, child, value[child.key], (*path, child.key), zone_name)
+            if child.hidden:
+                continue
+            child_path = (*path, child.key)
+            if child.key in value:
+                fill(soup, child, value[child.key], child_path, zone_name, grow)
+            elif child.none_label:
+                pick(soup, field_id(child_path), child.none_label)
     elif node.kind == "rows":
         shown = row_ids(soup, element_id)
         while len(shown) < len(value):
-            add_row(soup, element_id)
+            grow(soup, element_id)
             shown = row_ids(soup, element_id)
         for row_id, item in zip(shown, value):
             index = int(row_id.rsplit("-", 1)[1])
-            fill(soup, node.item, item, (*path, index), zone_name)
+            fill(soup, node.item, item, (*path, index), zone_name, grow)
     elif node.kind == "checklist":
         for item in value:
             pick(soup, element_id, label_of(node, item))

@@ -58,7 +58,7 @@ def visible_controls(page):
     return [
         tag
         for tag in page.find_all(["input", "select", "textarea"])
-        if tag.find_parent("template") is None
+        if tag.find_parent("template") is None and tag.get("type") != "hidden"
     ]
 
 

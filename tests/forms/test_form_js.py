@@ -1,5 +1,8 @@
 """static/js/form.js in headless Chromium: rows added and removed, dependents.
 
+The last tests turn scripts off, to check the list buttons that post the
+page back, and what Enter in a field does.
+
 Skips without /usr/bin/chromium (or CHROMIUM_PATH), as the app's browser
 tests do.
 """
@@ -72,7 +75,8 @@ def test_rows_keep_one_blank_row_and_add_and_remove(page, gallery_url):
     page.locator("#f-ages-1").fill("7")
     page.locator("#f-ages-2").fill("11")
     rows.nth(1).get_by_role("button", name="Remove").click()
-    assert rows.nth(1).locator("[data-row-number]").inner_text() == "2"
+    assert rows.nth(1).locator("label [data-row-number]").inner_text() == "2"
+    assert rows.nth(1).get_by_role("button", name="Remove Age of child 2").count()
     page.get_by_role("button", name="Try sending").click()
 
     assert sent_data_set(page)["ages"] == [4, 11]
@@ -112,3 +116,56 @@ def test_dependent_question_shows_once_its_trigger_is_answered(page, gallery_url
     page.locator("#f-gift_recipient").fill("")
     assert not message.is_visible()
     assert message.is_disabled()
+
+
+@pytest.fixture
+def page_without_scripts(browser):
+    context = browser.new_context(java_script_enabled=False)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_without_scripts_add_and_remove_post_the_page_back(
+    page_without_scripts, gallery_url
+):
+    page = page_without_scripts
+    page.goto(f"{gallery_url}/kids-ages")
+    rows = page.locator("#f-ages > [data-row-list] > [data-row]")
+    assert rows.count() == 3
+
+    page.locator("#f-ages-0").fill("4")
+    page.locator("#f-ages-1").fill("7")
+    page.get_by_role("button", name="Add another to Children's ages").click()
+    assert rows.count() == 4
+    assert page.locator("#f-ages-0").input_value() == "4"
+    page.get_by_role("button", name="Remove Age of child 1").click()
+    assert rows.count() == 3
+    assert not page.locator("[data-sent]").count()
+    page.get_by_role("button", name="Try sending").click()
+
+    assert sent_data_set(page)["ages"] == [7]
+
+
+def test_without_scripts_enter_in_a_field_sends_the_form(
+    page_without_scripts, gallery_url
+):
+    page = page_without_scripts
+    page.goto(f"{gallery_url}/kids-ages")
+    page.locator("#f-ages-0").fill("4")
+    page.locator("#f-ages-1").fill("9")
+
+    page.locator("#f-ages-1").press("Enter")
+
+    assert sent_data_set(page)["ages"] == [4, 9]
+
+
+def test_no_answer_clears_a_chosen_radio(page_without_scripts, gallery_url):
+    page = page_without_scripts
+    page.goto(f"{gallery_url}/kids-ages")
+    page.locator("#f-ages-0").fill("4")
+    page.get_by_role("radio", name="A folding one").check()
+    page.get_by_role("radio", name="No answer").check()
+    page.get_by_role("button", name="Try sending").click()
+
+    assert sent_data_set(page) == {"ages": [4], "high_chair": False}

@@ -7,8 +7,10 @@ each has neighbours testing the rest of its family.
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from forms.generator import build_form
+from tests.forms.browser import row_ids, serialize, tick, type_into
 from tests.forms.conftest import errors_by_field, make_campaign, object_model
 
 GUESTS = object_model(
@@ -109,6 +111,20 @@ def test_false_posted_for_a_box_is_false_and_zero_is_kept(post):
     data_set, _ = post(C2_MODEL, pairs)
 
     assert data_set == {"newsletter": False, "children": 0, "terms": True}
+
+
+@pytest.mark.parametrize(
+    "terms", [{"type": "boolean", "enum": [True]}, {"enum": [True]}]
+)
+def test_a_must_tick_box_errors_unticked_whether_or_not_typed(post, terms):
+    model = object_model({"terms": terms})
+
+    unticked, form = post(model, [])
+    ticked, _ = post(model, [("f-terms", "true")])
+
+    assert unticked is None
+    assert errors_by_field(form) == {"f-terms": "Tick this box to continue."}
+    assert ticked == {"terms": True}
 
 
 @pytest.mark.parametrize(
@@ -499,6 +515,113 @@ def test_optional_nullable_question_left_blank_is_left_out(post):
     assert post(model, [("f-answer", "")])[0] == {}
 
 
+# An optional group of radios can be cleared: "No answer".
+
+COLOUR = object_model(
+    {
+        "colour": {"enum": ["red", "white"]},
+        "seat": {"type": ["string", "null"], "enum": ["window", None]},
+        "name": {"type": "string"},
+    },
+    required=["name"],
+)
+
+
+def radio_labels(page, group_id):
+    return [label.get_text() for label in page.find(id=group_id).find_all("label")]
+
+
+def checked_labels(page, group_id):
+    group = page.find(id=group_id)
+    return [
+        group.find("label", attrs={"for": box["id"]}).get_text()
+        for box in group.find_all("input", checked=True)
+    ]
+
+
+def test_optional_radios_end_with_no_answer_which_posts_blank(render):
+    page = render(build_form(make_campaign(COLOUR)).make_form())
+
+    last = page.find(id="f-colour").find_all("input")[-1]
+    assert radio_labels(page, "f-colour") == ["red", "white", "No answer"]
+    assert (last["type"], last["name"], last["value"]) == ("radio", "f-colour", "")
+    assert last["id"] == "f-colour--2" and not last.has_attr("required")
+
+
+@pytest.mark.parametrize(
+    ("posted", "sent"),
+    [
+        ("", {"name": "Ana"}),
+        ("red", {"name": "Ana", "colour": "red"}),
+    ],
+)
+def test_no_answer_leaves_the_question_out(post, posted, sent):
+    assert post(COLOUR, [("f-name", "Ana"), ("f-colour", posted)])[0] == sent
+
+
+def test_no_answer_is_not_no_preference_which_sends_null(post, render):
+    page = render(build_form(make_campaign(COLOUR)).make_form())
+
+    assert radio_labels(page, "f-seat") == ["window", "No preference", "No answer"]
+    assert post(COLOUR, [("f-name", "A"), ("f-seat", "null")])[0]["seat"] is None
+    assert "seat" not in post(COLOUR, [("f-name", "A"), ("f-seat", "")])[0]
+
+
+def test_no_answer_is_checked_again_only_when_the_guest_chose_it(render):
+    generated = build_form(make_campaign(COLOUR))
+    chose_none = generated.make_form(formdata=MultiDict([("f-colour", "")]))
+    skipped = generated.make_form(formdata=MultiDict([("f-name", "")]))
+    generated.validate(chose_none)
+
+    assert checked_labels(render(chose_none), "f-colour") == ["No answer"]
+    assert checked_labels(render(skipped), "f-colour") == []
+    assert checked_labels(render(generated.make_form()), "f-colour") == []
+    saved = generated.make_form(data_set={"name": "Ana"})
+    assert checked_labels(render(saved), "f-colour") == []
+
+
+def test_no_answer_alone_does_not_start_an_optional_group(post):
+    model = object_model(
+        {
+            "visit": {
+                "type": "object",
+                "required": ["when"],
+                "properties": {
+                    "when": {"type": "string"},
+                    "mood": {"enum": ["happy", "sad"]},
+                },
+            }
+        }
+    )
+
+    assert post(model, [("f-visit-mood", "")])[0] == {}
+
+
+def test_no_answer_label_comes_from_the_hints(render):
+    ui = {"fields": {"colour": {"none_label": "Rather not say"}}}
+    page = render(build_form(make_campaign(COLOUR, ui)).make_form())
+
+    assert radio_labels(page, "f-colour")[-1] == "Rather not say"
+
+
+@pytest.mark.parametrize(
+    ("schema", "required", "ui"),
+    [
+        ({"enum": ["a", "b"]}, True, {}),
+        ({"enum": ["a", "b"]}, False, {"widget": "select"}),
+        ({"enum": list("abcdef")}, False, {}),
+        ({"type": "array", "items": {"enum": ["a", "b"]}}, False, {}),
+        ({"type": "array", "items": {"enum": ["a", "b"]}}, True, {}),
+    ],
+)
+def test_no_answer_is_only_offered_by_optional_radios(render, schema, required, ui):
+    model = object_model({"pick": schema}, required=["pick"] if required else [])
+    hints = {"fields": {"pick": ui}} if ui else {}
+    page = render(build_form(make_campaign(model, hints)).make_form())
+
+    assert "No answer" not in page.get_text()
+
+
 # Lists a guest adds to.
 
 ROWS_MODEL = object_model(
@@ -590,7 +713,7 @@ def test_empty_list_page_offers_spare_rows_up_to_max_items(render):
 
     def shown(list_id):
         listing = page.find(id=list_id).find(attrs={"data-row-list": True})
-        return [tag["id"] for tag in listing.find_all("input")]
+        return [tag["id"] for tag in listing.find_all("input", type="text")]
 
     assert shown("f-pair") == ["f-pair-0", "f-pair-1"]
     assert shown("f-many") == ["f-many-0", "f-many-1", "f-many-2"]
@@ -602,7 +725,7 @@ def test_saved_rows_come_back_with_a_spare_row(render):
     page = render(generated.make_form(data_set={"ages": [4, 9]}))
 
     listing = page.find(id="f-ages").find(attrs={"data-row-list": True})
-    values = [tag.get("value") for tag in listing.find_all("input")]
+    values = [tag.get("value") for tag in listing.find_all("input", type="text")]
     assert values == ["4", "9", "", ""]
 
 
@@ -876,3 +999,179 @@ def test_summary_links_to_a_control_that_can_take_focus(
 
     assert [item["field_id"] for item in form.error_summary] == [field_id]
     assert target.name in ("input", "select")
+
+
+# List buttons without scripts: "Add another" and "Remove" post the page.
+
+PLAIN_ROWS = object_model(
+    {"tags": {"type": "array", "maxItems": 5, "items": {"type": "string"}}}
+)
+RADIO_ROWS = object_model(
+    {
+        "seats": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"side": {"enum": ["left", "right"]}},
+            },
+        }
+    }
+)
+
+
+def press(generated, page, action):
+    """Post a page as its button would; give the form shown again."""
+    formdata = serialize(page)
+    formdata.add("_action", action)
+    assert generated.pending_action(formdata) == action
+
+    form = generated.make_form(formdata=formdata)
+    generated.apply_action(form, action)
+    return form
+
+
+def text_rows(page, list_id):
+    listing = page.find(id=list_id).find(attrs={"data-row-list": True})
+    return [
+        (tag["name"], tag["value"]) for tag in listing.find_all("input", type="text")
+    ]
+
+
+def test_rows_carry_a_marker_and_buttons_that_post_the_page(render):
+    page = render(build_form(make_campaign(PLAIN_ROWS)).make_form())
+    rows = page.find(id="f-tags")
+
+    row = rows.find(attrs={"data-row": True})
+    assert row.find("input", type="hidden")["name"] == "f-tags-0-_row"
+    remove = row.find("button", class_="row-remove")
+    assert (remove["type"], remove["name"], remove["value"]) == (
+        "submit",
+        "_action",
+        "remove:f-tags-0",
+    )
+    assert remove.get_text() == "Remove Tags 1"
+    add = rows.find("button", class_="row-add")
+    assert (add["name"], add["value"]) == ("_action", "add:f-tags")
+    assert add.get_text() == "Add another to Tags"
+
+
+def test_first_submit_button_is_a_plain_send_for_the_enter_key(render):
+    page = render(build_form(make_campaign(PLAIN_ROWS)).make_form())
+
+    first = page.find("button")
+    assert first.get("name") is None and first["type"] == "submit"
+    assert first["tabindex"] == "-1" and first["aria-hidden"] == "true"
+
+
+def test_add_another_shows_one_more_row_and_keeps_the_answers(render):
+    generated = build_form(make_campaign(PLAIN_ROWS))
+    page = render(generated.make_form())
+    type_into(page, "f-tags-0", "oak")
+    type_into(page, "f-tags-2", "ash")
+
+    form = press(generated, page, "add:f-tags")
+
+    assert not form.error_summary
+    assert text_rows(render(form), "f-tags") == [
+        ("f-tags-0", "oak"),
+        ("f-tags-1", ""),
+        ("f-tags-2", "ash"),
+        ("f-tags-3", ""),
+    ]
+
+
+def test_remove_shows_one_row_fewer_and_the_rest_are_sent(render):
+    generated = build_form(make_campaign(PLAIN_ROWS))
+    page = render(generated.make_form(data_set={"tags": ["oak", "ash", "elm"]}))
+
+    page = render(press(generated, page, "remove:f-tags-1"))
+    form = generated.make_form(formdata=serialize(page))
+
+    assert [value for _, value in text_rows(page, "f-tags")] == ["oak", "elm", "", ""]
+    assert generated.pending_action(serialize(page)) is None
+    assert generated.validate(form) == {"tags": ["oak", "elm"]}
+
+
+def test_remove_works_on_rows_whose_blank_radios_post_nothing(render):
+    generated = build_form(make_campaign(RADIO_ROWS))
+    page = render(generated.make_form())
+    tick(page, "f-seats-1-side--1")
+
+    form = press(generated, page, "remove:f-seats-0")
+    shown = render(form).find(id="f-seats").find_all(attrs={"data-row": True})
+
+    assert [row.find("input")["name"] for row in shown[:-1]] == [
+        "f-seats-1-_row",
+        "f-seats-2-_row",
+    ]
+    assert generated.validate(form) == {"seats": [{"side": "right"}]}
+
+
+def test_add_another_stops_at_max_items(render):
+    generated = build_form(make_campaign(PLAIN_ROWS))
+    page = render(generated.make_form())
+
+    for _ in range(3):
+        page = render(press(generated, page, "add:f-tags"))
+
+    add = page.find(id="f-tags").find("button", class_="row-add")
+    assert len(text_rows(page, "f-tags")) == 5
+    assert add.has_attr("disabled")
+
+
+def test_rows_inside_rows_are_added_and_removed_by_their_own_ids(render):
+    model = object_model(
+        {
+            "tables": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "guests": {"type": "array", "items": {"type": "string"}}
+                    },
+                },
+            }
+        }
+    )
+    generated = build_form(make_campaign(model))
+    page = render(generated.make_form())
+    type_into(page, "f-tables-1-guests-0", "Ana")
+
+    page = render(press(generated, page, "add:f-tables-1-guests"))
+    assert len(text_rows(page, "f-tables-1-guests")) == 4
+    page = render(press(generated, page, "remove:f-tables-0"))
+    form = generated.make_form(formdata=serialize(page))
+
+    assert row_ids(page, "f-tables") == ["f-tables-1", "f-tables-2"]
+    assert generated.validate(form) == {"tables": [{"guests": ["Ana"]}]}
+
+
+@pytest.mark.parametrize(
+    "action", ["add:f-ghost", "remove:f-tags-9", "remove:f-tags", "dance", "add:"]
+)
+def test_unknown_action_changes_nothing_but_still_sends_nothing(render, action):
+    generated = build_form(make_campaign(PLAIN_ROWS))
+    page = render(generated.make_form())
+    type_into(page, "f-tags-0", "oak")
+
+    form = press(generated, page, action)
+
+    assert generated.apply_action(form, action) is False
+    assert len(text_rows(render(form), "f-tags")) == 3
+
+
+@pytest.mark.parametrize(
+    ("pairs", "pending"),
+    [
+        ([], None),
+        ([("_action", "")], None),
+        ([("_action", "  ")], None),
+        ([("_action", "add:f-tags")], "add:f-tags"),
+        ([("_action", "add:f-tags"), ("_action", "remove:f-tags-0")], "add:f-tags"),
+    ],
+)
+def test_pending_action_is_the_first_non_blank_action(pairs, pending):
+    generated = build_form(make_campaign(PLAIN_ROWS))
+
+    assert generated.pending_action(MultiDict(pairs)) == pending
+    assert generated.pending_action(None) is None

@@ -48,6 +48,21 @@ MODEL = object_model(
         ({"hidden": {"ghost": 1}}, "/ui/hidden/ghost", "hidden"),
         ({"hidden": {"pick": "c"}}, "/ui/hidden/pick", "hidden"),
         ({"colour": "red"}, "/ui/colour", "colour"),
+        (
+            {"fields": {"name": {"none_label": "Skip"}}},
+            "/ui/fields/name/none_label",
+            "none_label",
+        ),
+        (
+            {"fields": {"pick": {"widget": "select", "none_label": "Skip"}}},
+            "/ui/fields/pick/none_label",
+            "none_label",
+        ),
+        (
+            {"fields": {"diet": {"none_label": "Skip"}}},
+            "/ui/fields/diet/none_label",
+            "none_label",
+        ),
         ({"timezone": "Mars/Olympus"}, "/ui/timezone", "timezone"),
     ],
 )
@@ -146,3 +161,11 @@ def test_pattern_message_reaches_every_entry_of_a_list(post):
     _, form = post(model, [("f-zips-0", "123")], ui=ui)
 
     assert errors_by_field(form) == {"f-zips-0": "Enter five digits."}
+
+
+def test_none_label_on_a_required_radio_stops_start_up():
+    model = object_model({"pick": {"enum": ["a", "b"]}}, required=["pick"])
+    ui = {"fields": {"pick": {"none_label": "Skip"}}}
+
+    with pytest.raises(CampaignError, match="/ui/fields/pick/none_label"):
+        build_form(make_campaign(model, ui))

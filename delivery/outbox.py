@@ -64,6 +64,15 @@ _FINISH = (
     .where(submissions.c.id == bindparam("owned_id"))
     .where(submissions.c.claim_token == bindparam("owned_token"))
 )
+_UNSENT_BODY = (
+    select(submissions.c.body)
+    .where(submissions.c.profile_id == bindparam("profile_id"))
+    .where(submissions.c.campaign == bindparam("campaign"))
+    .where(submissions.c.state.in_((PENDING, FAILED)))
+    .where(submissions.c.body.is_not(None))
+    .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+    .limit(1)
+)
 
 
 class ProfilePatcher(Protocol):
@@ -434,18 +443,11 @@ class Outbox:
         older answers the upstream still holds. Any trouble reading the
         store or the sealed body gives None: the lookup must not fail for it.
         """
-        query = (
-            select(submissions.c.body)
-            .where(submissions.c.profile_id == profile_id)
-            .where(submissions.c.campaign == campaign)
-            .where(submissions.c.state.in_((PENDING, FAILED)))
-            .where(submissions.c.body.is_not(None))
-            .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
-            .limit(1)
-        )
         try:
             with self.engine.connect() as conn:
-                sealed = conn.execute(query).scalar()
+                sealed = conn.execute(
+                    _UNSENT_BODY, {"profile_id": profile_id, "campaign": campaign}
+                ).scalar()
             if sealed is None:
                 return None
 

@@ -150,14 +150,16 @@ def offers_no_answer(node: Node) -> bool:
 
     Once a radio is chosen a browser offers no way to unchoose it, so an
     optional group of radios needs an option that leaves the answer out.
-    A select has its own blank first option; a required question would
-    refuse the blank anyway.
+    So does a required one inside an optional group or a list's row: a
+    guest who chose it by mistake could otherwise not leave the group out
+    without scripts. A select has its own blank first option; a question
+    required whenever the form is sent would refuse the blank anyway.
     """
     return (
         node.kind == "choice"
         and node.widget == "radio"
         and node.key is not None  # not the options of a checklist
-        and not node.required
+        and not node.always_required
     )
 
 

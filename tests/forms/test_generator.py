@@ -597,6 +597,57 @@ def test_no_answer_alone_does_not_start_an_optional_group(post):
     assert post(model, [("f-visit-mood", "")])[0] == {}
 
 
+VISIT = object_model(
+    {
+        "name": {"type": "string"},
+        "visit": {
+            "type": "object",
+            "required": ["mood"],
+            "properties": {
+                "mood": {"enum": ["happy", "sad"]},
+                "note": {"type": "string"},
+            },
+        },
+    },
+    required=["name"],
+)
+
+
+def test_a_group_chosen_into_by_mistake_can_be_left_out_again(post, render):
+    page = render(build_form(make_campaign(VISIT)).make_form())
+
+    assert radio_labels(page, "f-visit-mood") == ["happy", "sad", "No answer"]
+    assert post(VISIT, [("f-name", "Ana"), ("f-visit-mood", "")])[0] == {"name": "Ana"}
+
+
+def test_no_answer_in_a_started_group_is_told_to_choose(post):
+    data_set, form = post(
+        VISIT, [("f-name", "Ana"), ("f-visit-mood", ""), ("f-visit-note", "Fun")]
+    )
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-visit-mood--0": "Choose one of the options."}
+
+
+def test_a_row_with_a_required_radio_offers_no_answer_too(post, render):
+    model = object_model(
+        {
+            "guests": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["menu"],
+                    "properties": {"menu": {"enum": ["meat", "fish"]}},
+                },
+            }
+        }
+    )
+    page = render(build_form(make_campaign(model)).make_form())
+
+    assert radio_labels(page, "f-guests-0-menu") == ["meat", "fish", "No answer"]
+    assert post(model, [("f-guests-0-menu", "")])[0] == {}
+
+
 def test_no_answer_label_comes_from_the_hints(render):
     ui = {"fields": {"colour": {"none_label": "Rather not say"}}}
     page = render(build_form(make_campaign(COLOUR, ui)).make_form())
@@ -608,13 +659,20 @@ def test_no_answer_label_comes_from_the_hints(render):
     ("schema", "required", "ui"),
     [
         ({"enum": ["a", "b"]}, True, {}),
+        (
+            {"type": "object", "required": ["in"], "properties": {"in": {"enum": [1]}}},
+            True,
+            {},
+        ),
         ({"enum": ["a", "b"]}, False, {"widget": "select"}),
         ({"enum": list("abcdef")}, False, {}),
         ({"type": "array", "items": {"enum": ["a", "b"]}}, False, {}),
         ({"type": "array", "items": {"enum": ["a", "b"]}}, True, {}),
     ],
 )
-def test_no_answer_is_only_offered_by_optional_radios(render, schema, required, ui):
+def test_no_answer_is_only_offered_where_a_radio_may_be_left_out(
+    render, schema, required, ui
+):
     model = object_model({"pick": schema}, required=["pick"] if required else [])
     hints = {"fields": {"pick": ui}} if ui else {}
     page = render(build_form(make_campaign(model, hints)).make_form())

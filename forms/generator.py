@@ -13,6 +13,7 @@ Profile API would refuse.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,7 +99,6 @@ class GeneratedForm:
         self.root = root
         self.zone = zone
         self.defaults = defaults
-        self.hidden = dict(campaign.ui.get("hidden", {}))
         self.validator = build_validator(campaign.data_model)
         prepare_pieces(root)
         self.form_class = self._form_class(root)
@@ -171,7 +171,6 @@ class GeneratedForm:
         """
         book = Ledger()
         data = book.collect_group(iter(form), self.root, ())
-        data.update(self.hidden)
 
         for error in self.validator.iter_errors(data):
             book.place(error)
@@ -226,6 +225,9 @@ class Ledger:
                 value = blank_answer(child)
             if value is not EMPTY:
                 result[child.key] = value
+        for child in node.children:
+            if child.hidden:
+                result[child.key] = copy.deepcopy(child.fixed)
 
         return result
 

@@ -183,21 +183,57 @@ def apply_order(root: Node, order: Any, fail) -> None:
 
 
 def apply_hidden(root: Node, hidden: Any, model: dict[str, Any], fail) -> None:
-    """Check the fixed answers the form adds without asking."""
+    """Check the fixed answers the form adds without asking.
+
+    A hidden answer is named like a ``fields`` hint: ``source``, or
+    ``visit.source`` inside a group. It is sent whenever its group is:
+    always at the top level, and with an optional group's other answers
+    once the guest starts it. A list's rows cannot hold one, since the
+    guest decides how many rows there are. A group whose questions are all
+    hidden is hidden itself and always sent.
+    """
     if not isinstance(hidden, dict):
         raise fail("/ui/hidden", "hidden", "must be an object of fixed values")
 
-    for name, value in hidden.items():
-        here = "/ui/hidden" + json_pointer([name])
-        node = root.child(name)
+    index = dict(group_members(root))
+    for path, value in hidden.items():
+        here = "/ui/hidden" + json_pointer([path])
+        node = index.get(path)
         if node is None:
-            raise fail(
-                here, "hidden", f"the data model has no top-level field {name!r}"
-            )
+            raise fail(here, "hidden", hidden_path_problem(root, path))
         schema = {**node.schema, "definitions": model.get("definitions", {})}
         if not build_validator(schema).is_valid(value):
-            raise fail(here, "hidden", f"{value!r} is not a valid value for {name!r}")
-        node.hidden = True
+            raise fail(here, "hidden", f"{value!r} is not a valid value for {path!r}")
+        node.hidden, node.fixed = True, value
+
+    hide_groups_with_nothing_to_ask(root)
+
+
+def group_members(node: Node):
+    """Yield each question reached through groups only, by its hint path."""
+    for child in node.children:
+        yield child.hint_path, child
+        if child.kind == "group":
+            yield from group_members(child)
+
+
+def hidden_path_problem(root: Node, path: str) -> str:
+    """Say why a hidden answer's name finds no question it can fill."""
+    if any(n.hint_path == path for n in root.walk() if n.key is not None):
+        return f"{path!r} is inside a list; a hidden answer cannot be"
+
+    return f"the data model has no field {path!r}"
+
+
+def hide_groups_with_nothing_to_ask(node: Node) -> None:
+    """Hide a group whose questions are all hidden, with their answers."""
+    for child in node.children:
+        if child.kind != "group" or child.hidden:
+            continue
+        hide_groups_with_nothing_to_ask(child)
+        if child.children and all(c.hidden for c in child.children):
+            child.hidden = True
+            child.fixed = {c.key: c.fixed for c in child.children}
 
 
 def check_patterns_explained(root: Node, fail) -> None:

@@ -72,6 +72,8 @@ class Node:
     required: bool = False
     always_required: bool = False
     hidden: bool = False
+    # The answer a hidden question always gives (forms.hints, "hidden").
+    fixed: Any = None
     label: str = ""
     help: str = ""
     placeholder: str = ""

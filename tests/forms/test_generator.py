@@ -931,6 +931,52 @@ def test_hidden_answers_are_added_without_being_asked(post, render):
     assert page.find(id="f-source") is None
 
 
+HIDDEN_INSIDE = object_model(
+    {
+        "name": {"type": "string"},
+        "visit": {
+            "type": "object",
+            "properties": {
+                "mood": {"type": "string"},
+                "kiosk": {"type": "string"},
+            },
+        },
+        "consent": {
+            "type": "object",
+            "required": ["version"],
+            "properties": {"version": {"type": "integer"}},
+        },
+    },
+    required=["consent"],
+)
+HIDDEN_INSIDE_UI = {"hidden": {"visit.kiosk": "hall", "consent.version": 3}}
+
+
+@pytest.mark.parametrize(
+    ("pairs", "sent"),
+    [
+        ([("f-name", "Ana")], {"name": "Ana", "consent": {"version": 3}}),
+        (
+            [("f-visit-mood", "calm")],
+            {"visit": {"mood": "calm", "kiosk": "hall"}, "consent": {"version": 3}},
+        ),
+    ],
+)
+def test_hidden_answer_in_a_group_is_sent_with_its_group(post, pairs, sent):
+    data_set, _ = post(HIDDEN_INSIDE, pairs, ui=HIDDEN_INSIDE_UI)
+
+    assert data_set == sent
+
+
+def test_a_group_with_only_hidden_answers_is_not_shown(render):
+    generated = build_form(make_campaign(HIDDEN_INSIDE, HIDDEN_INSIDE_UI))
+    page = render(generated.make_form())
+
+    assert page.find(id="f-visit-kiosk") is None
+    assert page.find(id="f-consent") is None
+    assert page.find(id="f-visit-mood") is not None
+
+
 def test_posted_names_the_model_does_not_have_are_never_sent(post):
     model = object_model({"name": {"type": "string"}})
 

@@ -47,6 +47,9 @@ MODEL = object_model(
         ({"order": ["name", "name"]}, "/ui/order", "order"),
         ({"hidden": {"ghost": 1}}, "/ui/hidden/ghost", "hidden"),
         ({"hidden": {"pick": "c"}}, "/ui/hidden/pick", "hidden"),
+        ({"hidden": {"address.zipp": "1"}}, "/ui/hidden/address.zipp", "hidden"),
+        ({"hidden": {"address.zip": 12}}, "/ui/hidden/address.zip", "hidden"),
+        ({"hidden": {"guests.age": 9}}, "/ui/hidden/guests.age", "hidden"),
         ({"colour": "red"}, "/ui/colour", "colour"),
         (
             {"fields": {"name": {"none_label": "Skip"}}},
@@ -169,3 +172,10 @@ def test_none_label_on_a_required_radio_stops_start_up():
 
     with pytest.raises(CampaignError, match="/ui/fields/pick/none_label"):
         build_form(make_campaign(model, ui))
+
+
+def test_a_hidden_answer_inside_a_list_is_refused_with_the_reason():
+    ui = {"hidden": {"guests.age": 9}}
+
+    with pytest.raises(CampaignError, match="'guests.age' is inside a list"):
+        build_form(make_campaign(MODEL, ui))

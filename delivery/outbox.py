@@ -44,13 +44,14 @@ from delivery.schema import (
     FAILED,
     PENDING,
     STATES,
+    SUPERSEDED,
     create_schema,
     submissions,
 )
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["delivered", "pending", "failed"]
+Outcome = Literal["delivered", "pending", "failed", "superseded"]
 
 CLAIM_RACES = 5
 
@@ -64,15 +65,36 @@ _FINISH = (
     .where(submissions.c.id == bindparam("owned_id"))
     .where(submissions.c.claim_token == bindparam("owned_token"))
 )
-_UNSENT_BODY = (
+# The newest submission of a profile; its body is NULL once delivered.
+_NEWEST_BODY = (
     select(submissions.c.body)
     .where(submissions.c.profile_id == bindparam("profile_id"))
     .where(submissions.c.campaign == bindparam("campaign"))
-    .where(submissions.c.state.in_((PENDING, FAILED)))
-    .where(submissions.c.body.is_not(None))
-    .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+    .where(submissions.c.state.in_((PENDING, FAILED, DELIVERED)))
+    .order_by(submissions.c.id.desc())
     .limit(1)
 )
+# The rows that decide whether a claimed row may be sent now (see
+# Outbox._turn_of): newer ones waiting or sent, and older ones in flight.
+_PROFILE_QUEUE = (
+    select(submissions.c.id)
+    .where(submissions.c.profile_id == bindparam("profile_id"))
+    .where(submissions.c.id != bindparam("own_id"))
+    .where(
+        or_(
+            and_(
+                submissions.c.id > bindparam("own_id"),
+                submissions.c.state.in_((PENDING, DELIVERED)),
+            ),
+            and_(
+                submissions.c.state == PENDING,
+                submissions.c.lease_until > bindparam("now"),
+            ),
+        )
+    )
+)
+# How long a row waits while an older one of its profile is being sent.
+WAIT_TURN = timedelta(seconds=2)
 
 
 class ProfilePatcher(Protocol):
@@ -440,13 +462,15 @@ class Outbox:
 
         A guest who comes back while the upstream is down, or before the
         worker's next attempt, is shown what they sent rather than the
-        older answers the upstream still holds. Any trouble reading the
-        store or the sealed body gives None: the lookup must not fail for it.
+        older answers the upstream still holds. Only the profile's newest
+        submission counts: once a newer one is delivered, the upstream holds
+        the newest answers. Any trouble reading the store or the sealed body
+        gives None: the lookup must not fail for it.
         """
         try:
             with self.engine.connect() as conn:
                 sealed = conn.execute(
-                    _UNSENT_BODY, {"profile_id": profile_id, "campaign": campaign}
+                    _NEWEST_BODY, {"profile_id": profile_id, "campaign": campaign}
                 ).scalar()
             if sealed is None:
                 return None
@@ -541,9 +565,10 @@ class Outbox:
         return queued
 
     def purge(self, now: datetime | None = None) -> int:
-        """Delete delivered and failed rows older than their retention.
+        """Delete delivered, superseded and failed rows past their retention.
 
-        Pending rows are never purged: they hold answers not yet sent.
+        Superseded rows keep the delivered ones' retention. Pending rows
+        are never purged: they hold answers not yet sent.
 
         :returns: how many rows were deleted.
         """
@@ -570,6 +595,11 @@ class Outbox:
                 delete(submissions)
                 .where(submissions.c.state == DELIVERED)
                 .where(submissions.c.delivered_at < delivered_before)
+            ).rowcount
+            delivered += conn.execute(
+                delete(submissions)
+                .where(submissions.c.state == SUPERSEDED)
+                .where(submissions.c.updated_at < delivered_before)
             ).rowcount
 
         for submission_id, campaign in abandoned:
@@ -667,6 +697,12 @@ class Outbox:
         return claim, False
 
     def _send(self, claim: _Claim, client: ProfilePatcher) -> Outcome:
+        turn = self._turn_of(claim)
+        if turn == SUPERSEDED:
+            return self._finish_superseded(claim)
+        if turn == PENDING:
+            return self._finish_waiting(claim)
+
         started = time.monotonic()
         error: Exception | None = None
         try:
@@ -680,6 +716,63 @@ class Outbox:
             return self._finish_delivered(claim, elapsed_ms)
 
         return self._finish_unsent(claim, error, elapsed_ms)
+
+    def _turn_of(self, claim: _Claim) -> str | None:
+        """Tell whether a claimed row may be sent now, in its profile's order.
+
+        A PATCH replaces the profile's whole data set, so the upstream must
+        see a profile's submissions in the order guests made them, and an
+        older one must never follow a newer one. Retry times are jittered,
+        so the order rows fall due in says nothing; the ids do. A newer row
+        that waits or was sent makes this one superseded; an older row in
+        flight makes this one wait its turn. Both sides write before they
+        read here, so of two rows racing, at least one sees the other.
+
+        :returns: ``SUPERSEDED``, ``PENDING`` (wait), or None (send now).
+        """
+        params = {
+            "profile_id": claim.profile_id,
+            "own_id": claim.id,
+            "now": self._now(),
+        }
+        with self.engine.connect() as conn:
+            others = conn.execute(_PROFILE_QUEUE, params).scalars().all()
+
+        if any(other > claim.id for other in others):
+            return SUPERSEDED
+        if others:
+            return PENDING
+
+        return None
+
+    def _finish_superseded(self, claim: _Claim) -> Outcome:
+        won = self._finish(claim, state=SUPERSEDED, body=None, last_error=None)
+        log.info(
+            "Submission %s not sent: a newer submission replaces it",
+            claim.id,
+            extra=_claim_fields("deliver", claim, SUPERSEDED, None),
+        )
+        if not won:
+            self._log_lost_lease(claim)
+
+        return SUPERSEDED
+
+    def _finish_waiting(self, claim: _Claim) -> Outcome:
+        # The claim counted an attempt; waiting one's turn is not one.
+        won = self._finish(
+            claim,
+            next_attempt_at=self._now() + WAIT_TURN,
+            attempts=claim.attempt - 1,
+        )
+        log.info(
+            "Submission %s waits while an older one of its profile is sent",
+            claim.id,
+            extra=_claim_fields("deliver", claim, "waiting", None),
+        )
+        if not won:
+            self._log_lost_lease(claim)
+
+        return PENDING
 
     def _open(self, claim: _Claim) -> bytes:
         if claim.sealed_body is None:

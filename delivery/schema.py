@@ -24,7 +24,11 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
-STATES = (PENDING, DELIVERED, FAILED)
+# Not sent because a newer submission for the same profile was sent or is
+# waiting: a PATCH replaces the whole data set, so the older answers would
+# only overwrite the newer ones.
+SUPERSEDED = "superseded"
+STATES = (PENDING, DELIVERED, FAILED, SUPERSEDED)
 
 # Any fixed number; it names the advisory lock held while creating tables.
 SCHEMA_LOCK_KEY = 5_040_117

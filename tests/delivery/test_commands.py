@@ -110,7 +110,9 @@ def test_purge_and_status_commands_report_counts(run, outbox):
     outbox.accept("a", "monster-mash", PROFILE, BODY)
 
     assert run("purge").output == "Purged 0 row(s).\n"
-    assert run("status").output == "pending\t1\ndelivered\t0\nfailed\t0\n"
+    assert run("status").output == (
+        "pending\t1\ndelivered\t0\nfailed\t0\nsuperseded\t0\n"
+    )
 
 
 def test_rotate_key_command_reports_resealed_bodies(run, outbox):

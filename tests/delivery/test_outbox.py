@@ -316,14 +316,22 @@ class TestPermanentFailures:
 
     def test_retry_all_failed_requeues_only_failed_ones(self, outbox):
         client = FakeClient(Forbidden("no", status=403), Forbidden("no", status=403))
-        ids = [accept(outbox, key=f"form-{n}")[0].id for n in range(3)]
+        ids = [
+            accept(outbox, key=f"form-{n}", profile_id=f"profile-{n}")[0].id
+            for n in range(3)
+        ]
         outbox.deliver(ids[0], client)
         outbox.deliver(ids[1], client)
 
         queued = outbox.retry_all_failed()
 
         assert sorted(s.id for s in queued) == ids[:2]
-        assert outbox.counts() == {"pending": 3, "delivered": 0, "failed": 0}
+        assert outbox.counts() == {
+            "pending": 3,
+            "delivered": 0,
+            "failed": 0,
+            "superseded": 0,
+        }
 
 
 class TestClaims:
@@ -596,7 +604,7 @@ class TestAcceptAndDeliver:
         with pytest.raises(ValueError, match="idempotency key"):
             submit(outbox, client, key="")
 
-        assert outbox.counts() == {"pending": 0, "delivered": 0, "failed": 0}
+        assert sum(outbox.counts().values()) == 0
 
     def test_concurrent_submits_with_one_key_store_and_send_once(self, make_outbox):
         client = FakeClient(delay=0.02)
@@ -829,3 +837,102 @@ class TestUnsentAnswers:
 
         assert outbox.unsent_data_set("tasting-follow-up", PROFILE) is None
         assert outbox.unsent_data_set("monster-mash", "another-profile") is None
+
+    def test_older_failed_answers_are_not_shown_once_newer_ones_arrived(
+        self, outbox, client
+    ):
+        rejected, _ = accept(outbox, key="first", body=body_for("first"))
+        outbox.deliver(rejected.id, FakeClient(DataRejected("no", status=422)))
+        submit(outbox, client, key="second", body=body_for("second"))
+
+        assert outbox.get(rejected.id).state == "failed"
+        assert outbox.unsent_data_set("monster-mash", PROFILE) is None
+
+
+class TestProfileOrder:
+    """A PATCH replaces the whole data set: the newest answers must win."""
+
+    def test_older_answers_due_after_newer_ones_were_sent_are_not_sent(
+        self, outbox, clock, client
+    ):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        outbox.deliver(older.id, FakeClient(UpstreamUnavailable("down", status=503)))
+        submit(outbox, client, key="second", body=body_for("second"))
+        clock.advance(3600)
+
+        outbox.run_worker(lambda: client, once=True)
+
+        assert client.sent_to(PROFILE) == [encode_body(body_for("second"))]
+        assert outbox.get(older.id).state == "superseded"
+        assert not outbox.get(older.id).has_body
+
+    def test_older_answers_are_skipped_while_newer_ones_wait(self, outbox, client):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        newer, _ = accept(outbox, key="second", body=body_for("second"))
+
+        outcomes = [outbox.deliver(older.id, client), outbox.deliver(newer.id, client)]
+
+        assert outcomes == ["superseded", "delivered"]
+        assert client.sent_to(PROFILE) == [encode_body(body_for("second"))]
+
+    def test_a_failed_submission_retried_after_newer_answers_is_not_sent(
+        self, outbox, client
+    ):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        outbox.deliver(older.id, FakeClient(InvalidApiKey("no", status=401)))
+        submit(outbox, client, key="second", body=body_for("second"))
+
+        outbox.retry(older.id)
+        outbox.run_worker(lambda: client, once=True)
+
+        assert client.sent_to(PROFILE) == [encode_body(body_for("second"))]
+        assert outbox.get(older.id).state == "superseded"
+
+    def test_newer_answers_wait_while_older_ones_are_in_flight(
+        self, outbox, clock, client
+    ):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        meanwhile = {}
+
+        class GuestSubmitsDuringTheSend(FakeClient):
+            def patch_raw(self, profile_id, body):
+                if not meanwhile:
+                    meanwhile["submit"] = submit(
+                        outbox, client, key="second", body=body_for("second")
+                    )
+                return client.patch_raw(profile_id, body)
+
+        outbox.deliver(older.id, GuestSubmitsDuringTheSend())
+        newer, created, outcome = meanwhile["submit"]
+        waiting = outbox.get(newer.id)
+        clock.advance(3)
+        outbox.run_worker(lambda: client, once=True)
+
+        assert (created, outcome) == (True, "pending")
+        assert waiting.attempts == 0 and not waiting.is_claimed
+        assert client.sent_to(PROFILE) == [
+            encode_body(body_for("first")),
+            encode_body(body_for("second")),
+        ]
+        assert outbox.get(newer.id).state == "delivered"
+
+    def test_other_profiles_are_not_held_up(self, outbox, client):
+        accept(outbox, key="first")
+        outbox._claim(submissions.c.profile_id == PROFILE)
+
+        _, _, outcome = submit(outbox, client, key="other", profile_id="other")
+
+        assert outcome == "delivered"
+
+    def test_superseded_rows_are_purged_with_the_delivered_ones(
+        self, outbox, clock, client
+    ):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        submit(outbox, client, key="second", body=body_for("second"))
+        outbox.deliver(older.id, client)
+        clock.advance(outbox.retention.total_seconds() + 60)
+
+        purged = outbox.purge()
+
+        assert purged == 2
+        assert outbox.get(older.id) is None

@@ -10,22 +10,21 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from anyroad.errors import ApiError, Forbidden, InvalidApiKey, UpstreamUnavailable
+from guest.limits import describe_wait, seconds_until_retry
 
 log = logging.getLogger(__name__)
 
+TOO_MANY_TRIES = "You have tried to find a booking too many times."
 MESSAGES = {
     400: ("We could not read that", "Go back and try again."),
     404: ("Page not found", "Check the link in your email, or ask the venue for it."),
     405: ("We could not read that", "Go back and try again."),
     413: ("That was too much to send", "Shorten your answers and try again."),
-    429: (
-        "Too many tries",
-        "You have tried to find a booking too many times. Wait a few minutes "
-        "and try again.",
-    ),
+    429: ("Too many tries", f"{TOO_MANY_TRIES} Try again later."),
     500: ("Something went wrong", "Please try again in a few minutes."),
 }
 
@@ -85,16 +84,27 @@ def handle_api_error(error: ApiError):
     return render_error(503, *MESSAGES[500])
 
 
+def handle_rate_limited(error: RateLimitExceeded):
+    """Refuse a lookup over its limit and say when the guest may try again.
+
+    Retry-After and the page's wording come from one number, so a browser
+    and a reader get the same wait.
+    """
+    # Flask-Limiter's own line names the address; this one is the step's
+    # line in our format, so a flood of guessing shows up per campaign.
+    log.info("Lookup refused: over the rate limit", extra=_ids(outcome="rate_limited"))
+    seconds = seconds_until_retry(error)
+    title = MESSAGES[429][0]
+    message = f"{TOO_MANY_TRIES} Try again in {describe_wait(seconds)}."
+
+    page, status = render_error(429, title, message)
+    return page, status, {"Retry-After": str(seconds)}
+
+
 def handle_http_error(error: HTTPException):
     """Render werkzeug's HTTP errors as guest pages."""
     status = error.code or 500
     title, message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
-    if status == 429:
-        # Flask-Limiter's own line names the address; this one is the step's
-        # line in our format, so a flood of guessing shows up per campaign.
-        log.info(
-            "Lookup refused: over the rate limit", extra=_ids(outcome="rate_limited")
-        )
 
     return render_error(status, title, message)
 
@@ -122,5 +132,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidApiKey, handle_refused)
     app.register_error_handler(Forbidden, handle_refused)
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -4,16 +4,24 @@ Two limits apply to each lookup post: one per client address, one per
 booking number whatever the address, so a botnet cannot walk the surnames
 of one booking either. The counters live in memory by default and in Redis
 when ``RATELIMIT_STORAGE_URI`` names one (several processes or machines).
+
+A refused guest is told how long the breached limit stays closed, read
+from its counter; a fixed "a few minutes" was wrong for an hourly limit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
+import time
 from collections.abc import Callable
 
 from flask import current_app, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+
+log = logging.getLogger(__name__)
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
 LIMITED = "is_rate_limited"
@@ -69,3 +77,44 @@ def booking_key() -> str:
     digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:20]
 
     return f"booking:{digest}"
+
+
+def seconds_until_retry(error: RateLimitExceeded) -> int:
+    """Return how many whole seconds the breached limit stays closed.
+
+    Flask-Limiter records the breached limit of this request with the key
+    it was counted under, so its window gives the real reset time. Only
+    that limit is read: Flask-Limiter stops at the first breach, so a
+    longer limit it never reached may still refuse the next try.
+    """
+    window = int(error.limit.limit.get_expiry())
+    breached = limiter.current_limit
+    if breached is None or not breached.breached:
+        return window
+
+    try:
+        reset_at = breached.window.reset_time
+    except Exception:
+        # The storage failed between counting and this read; Flask-Limiter
+        # swallows the same errors. The whole window never sends a guest
+        # back too early.
+        log.warning("Could not read the rate-limit window; assuming all of it")
+        return window
+
+    return min(window, max(1, math.ceil(reset_at - time.time())))
+
+
+def describe_wait(seconds: int) -> str:
+    """Put a wait into rough words for the guest, rounded up.
+
+    Rounding up means "about 40 minutes" is never shorter than the wait,
+    so a guest who trusts it is not refused again.
+    """
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 1:
+        return "about a minute"
+    if minutes < 60:
+        return f"about {minutes} minutes"
+
+    hours = math.ceil(minutes / 60)
+    return "about an hour" if hours == 1 else f"about {hours} hours"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import uuid
 
 import pytest
@@ -12,7 +13,7 @@ from bs4 import BeautifulSoup
 from cryptography.fernet import Fernet
 
 from app import create_app
-from guest.limits import limiter
+from guest.limits import describe_wait, limiter
 from sandbox import demo
 from tests.conftest import IN_CI, page
 from tests.load import processes
@@ -62,6 +63,68 @@ def test_lookups_over_the_per_address_limit_get_a_plain_429_and_send_nothing(
     assert TOO_MANY in soup.get_text()
     assert soup.select("form input[name=__state]") == []
     assert searches(sandbox) == 3
+
+
+def test_a_guest_over_the_address_limit_is_told_to_come_back_in_a_minute(
+    settings, sandbox
+):
+    client = build_app(
+        settings, LOOKUP_LIMIT_PER_IP="2 per minute", LOOKUP_LIMIT_PER_BOOKING="99/hour"
+    ).test_client()
+    for booking_id in ("1234", "1235"):
+        look_up(client, booking_id=booking_id)
+
+    refused = look_up(client, booking_id="1236")
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "Try again in about a minute." in page(refused).get_text()
+
+
+def test_a_booking_refused_twenty_minutes_into_its_hour_waits_forty_more(
+    settings, sandbox, monkeypatch
+):
+    client = build_app(
+        settings, LOOKUP_LIMIT_PER_BOOKING="2 per hour", LOOKUP_LIMIT_PER_IP="99/minute"
+    ).test_client()
+    for address in ("203.0.113.1", "203.0.113.2"):
+        look_up(client, address=address)
+    twenty_minutes_on = time.time() + 20 * 60
+    monkeypatch.setattr(time, "time", lambda: twenty_minutes_on)
+
+    refused = look_up(client, address="203.0.113.3")
+
+    assert refused.status_code == 429
+    assert 39 * 60 < int(refused.headers["Retry-After"]) <= 40 * 60
+    assert "Try again in about 40 minutes." in page(refused).get_text()
+
+
+@pytest.mark.parametrize(
+    "seconds, words",
+    [
+        (1, "about a minute"),
+        (60, "about a minute"),
+        (61, "about 2 minutes"),
+        (2400, "about 40 minutes"),
+        (3540, "about 59 minutes"),
+        (3541, "about an hour"),
+        (3600, "about an hour"),
+        (3601, "about 2 hours"),
+        (86400, "about 24 hours"),
+    ],
+)
+def test_a_wait_is_put_in_rough_words_never_shorter_than_it_is(seconds, words):
+    assert describe_wait(seconds) == words
+
+
+def test_lookups_within_the_limits_carry_no_rate_limit_headers(settings, sandbox):
+    client = build_app(settings).test_client()
+
+    answered = look_up(client)
+
+    assert answered.status_code == 200
+    assert not [name for name in answered.headers.keys() if "ratelimit" in name.lower()]
+    assert "Retry-After" not in answered.headers
 
 
 def test_another_address_is_not_held_back_by_the_first_ones_limit(settings, sandbox):

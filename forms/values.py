@@ -22,7 +22,12 @@ WHOLE = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$", re.ASCII)
 DECIMAL = re.compile(
     r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", re.ASCII
 )
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Every control character (Unicode's Cc: C0, DEL and C1) but tab and line
+# feed, which read_text places itself.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# CRLF from forms, a lone CR, and Unicode's line and paragraph separators,
+# which text pasted from word processors and some phones carries.
+LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029]")
 COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
 LOCAL_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
@@ -40,15 +45,16 @@ def read_text(raw: str, multiline: bool = False) -> str:
     """Tidy typed text: trim the ends and use one kind of line break.
 
     Browsers send textarea line breaks as CRLF (HTML's form encoding), and
-    a single-line input cannot hold a break at all, so one there was not
-    typed by a person and is folded into a space. Other control characters
-    (NUL and the like) cannot be typed either; they are dropped rather than
-    stored on a guest's profile.
+    a single-line input cannot hold a break at all, so one there (a line
+    or paragraph separator included) was pasted, not typed, and is folded
+    into a space, as is a tab. Other control characters, C0 and C1 (NUL,
+    ESC, NEL and the like), cannot be typed either; they are dropped
+    rather than stored on a guest's profile.
     """
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = LINE_BREAKS.sub("\n", raw)
     text = CONTROL_CHARACTERS.sub("", text)
     if not multiline:
-        text = text.replace("\n", " ")
+        text = text.replace("\n", " ").replace("\t", " ")
 
     return text.strip()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from wtforms import Form, StringField
@@ -10,6 +11,18 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 BOOKING_ID = re.compile(r"^[0-9]{1,12}$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+# Apostrophes people paste from phones, word processors and other keyboard
+# layouts. The API promises to drop "apostrophes" from names it compares;
+# only the ASCII one is certain to be among them, so these become it.
+APOSTROPHES = frozenset(
+    "\u2019\u2018\u201b\u02bc\u02bb\u02bd\u02b9\u0060\u00b4\u2032\u2035\uff07"
+)
+# Minus signs and hyphen look-alikes outside Unicode's dash category (Pd),
+# which the API's "hyphens" may not cover either: these become "-".
+MINUS_SIGNS = frozenset("\u2212\u2043\u02d7\u207b\u208b\u2796")
+# What the API drops from a name once the look-alikes are ASCII.
+SEARCH_IGNORES = frozenset("'- ")
 
 
 def _strip(value):
@@ -38,10 +51,56 @@ def _experience_date(form: Form, field: StringField) -> None:
         ) from None
 
 
+def tidy_last_name(value: str | None) -> str | None:
+    """Rewrite a typed last name in the characters the API's search drops.
+
+    The API compares names without apostrophes, hyphens and spaces, but a
+    name pasted from a phone or a document carries curly apostrophes, en
+    dashes, minus signs, no-break spaces and invisible characters (soft
+    hyphens, zero-width joiners: Unicode's format category, Cf) that it
+    may not know. Sending the ASCII ones instead lets "Newton\u2010John"
+    find the booking that "Newton-John" finds.
+    """
+    if not isinstance(value, str):
+        return value
+
+    return "".join(_tidy_character(char) for char in value).strip()
+
+
+def _tidy_character(char: str) -> str:
+    category = unicodedata.category(char)
+    if char.isspace():
+        return " "
+    if category in ("Cc", "Cf"):
+        return ""
+    if category == "Pd" or char in MINUS_SIGNS:
+        return "-"
+    if char in APOSTROPHES:
+        return "'"
+
+    return char
+
+
+def search_key(name: str) -> str:
+    """Give the part of a last name the API compares, as its contract says.
+
+    Accents, case, apostrophes, hyphens and spaces are removed, so
+    "D'Angelo" gives "dangelo" and "Newton-John" gives "newtonjohn".
+    """
+    decomposed = tidy_last_name(unicodedata.normalize("NFKD", name))
+    kept = (
+        char
+        for char in decomposed
+        if not unicodedata.combining(char) and char not in SEARCH_IGNORES
+    )
+
+    return "".join(kept).casefold()
+
+
 def _has_letters(form: Form, field: StringField) -> None:
-    # The API strips punctuation and spaces before it compares names, and
-    # refuses a name that is nothing else: say so here, next to the field.
-    if not any(char.isalnum() for char in field.data or ""):
+    # The API refuses a name with nothing left once it has dropped the
+    # characters it ignores: judge the name as it will, next to the field.
+    if not any(char.isalpha() for char in search_key(field.data or "")):
         raise ValidationError("Enter the last name on the booking, in letters.")
 
 
@@ -59,7 +118,7 @@ class LookupForm(Form):
     )
     last_name = StringField(
         "Last name",
-        filters=[_strip],
+        filters=[tidy_last_name],
         validators=[
             DataRequired("Enter the last name on the booking."),
             Length(max=100, message="Enter a last name of 100 characters or fewer."),

@@ -1016,6 +1016,10 @@ def test_saved_data_the_form_cannot_show_is_ignored(render):
         ("", "Ana\x00 Lima\x1b", "Ana Lima"),
         ("textarea", "tab\tand\x07 bell\x7f", "tab\tand bell"),
         ("", "\x00\x00", None),
+        ("", "\u2028x\x85y", "xy"),
+        ("", "Ana\u2029Lima\tBraga\x9b", "Ana Lima Braga"),
+        ("textarea", "one\u2028two\u2029three\x80", "one\ntwo\nthree"),
+        ("", "\x85\u2028\x9f", None),
     ],
 )
 def test_text_is_trimmed_and_line_breaks_are_normalised(post, widget, typed, sent):

@@ -1,0 +1,164 @@
+"""The lookup step judges and tidies a last name as the API's search will."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guest.lookup import search_key, tidy_last_name
+from sandbox.names import normalise_last_name
+
+IN_LETTERS = "Error: Enter the last name on the booking, in letters."
+
+
+@pytest.fixture
+def searched(app):
+    """Record the last names the app sends to the API's search."""
+    profile_client = app.extensions["profile_client"]
+    search = profile_client.search
+    sent = []
+
+    def recording_search(**criteria):
+        sent.append(criteria["last_name"])
+        return search(**criteria)
+
+    profile_client.search = recording_search
+    return sent
+
+
+@pytest.mark.parametrize(
+    "name, tidied",
+    [
+        ("Newton\u00adJohn", "NewtonJohn"),
+        ("Newton\u200dJohn", "NewtonJohn"),
+        ("Newton\u200bJohn", "NewtonJohn"),
+        ("\ufeffLoblaw\u2060", "Loblaw"),
+        ("Newton\u2212John", "Newton-John"),
+        ("Newton\u2010John", "Newton-John"),
+        ("Newton\u2011John", "Newton-John"),
+        ("Newton\u2013John", "Newton-John"),
+        ("Newton\u2014John", "Newton-John"),
+        ("Newton\ufe63John", "Newton-John"),
+        ("D\u2019Angelo", "D'Angelo"),
+        ("D\u02bcAngelo", "D'Angelo"),
+        ("Ka\u02bbahumanu", "Ka'ahumanu"),
+        ("D\u00b4Angelo", "D'Angelo"),
+        ("Van\u00a0Morrison", "Van Morrison"),
+        ("Van\tMorrison\u2028", "Van Morrison"),
+        ("Lob\x00law\x85", "Loblaw"),
+        ("Beyoncé", "Beyoncé"),
+        ("Müller", "Müller"),
+    ],
+)
+def test_typed_last_name_is_tidied_into_characters_the_api_drops(name, tidied):
+    assert tidy_last_name(name) == tidied
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("D'Angelo", "dangelo"),
+        ("Van Morrison", "vanmorrison"),
+        ("Beyoncé", "beyonce"),
+        ("Newton-John", "newtonjohn"),
+        ("O\u2019Brien", "obrien"),
+        ("Newton\u2212John", "newtonjohn"),
+        ("\u02bc", ""),
+        ("\u02bb\u00ad", ""),
+        ("\u0301", ""),
+    ],
+)
+def test_search_key_follows_the_contract_examples(name, key):
+    assert search_key(name) == key
+
+
+@pytest.mark.parametrize(
+    "last_name",
+    [
+        "\u02bc",
+        "\u02bb",
+        "\u02bc\u02bb\u2019",
+        "\u02b9",
+        "\u00ad-",
+        "\u2212",
+        "\u2013 \u2014",
+        "\u00a0'\u00a0",
+        "\u0301",
+        "42",
+    ],
+)
+def test_last_name_with_nothing_left_to_search_is_a_field_error(
+    guest, sandbox, last_name
+):
+    response = guest.find_booking("1234", last_name, "2021-03-31")
+
+    assert response.status_code == 200
+    assert guest.error_for("last_name") == IN_LETTERS
+    assert sandbox.stats()["requests"]["search"] == 0
+
+
+@pytest.mark.parametrize("last_name", ["\u00ad", "\u200b\u200d\ufeff", "\u00a0\t"])
+def test_last_name_of_invisible_characters_only_counts_as_blank(
+    guest, sandbox, last_name
+):
+    guest.find_booking("1234", last_name, "2021-03-31")
+
+    assert guest.error_for("last_name") == "Error: Enter the last name on the booking."
+    assert sandbox.stats()["requests"]["search"] == 0
+
+
+@pytest.mark.parametrize(
+    "typed, sent",
+    [
+        ("Newton-John", "Newton-John"),
+        ("Newton\u00adJohn", "NewtonJohn"),
+        ("Newton\u200dJohn", "NewtonJohn"),
+        ("Newton\u200bJohn", "NewtonJohn"),
+        ("Newton\u2212John", "Newton-John"),
+        ("Newton\u2010John", "Newton-John"),
+        ("Newton\u2011John", "Newton-John"),
+        ("Newton\u2013John", "Newton-John"),
+        ("Newton\u2014John", "Newton-John"),
+        ("Newton\u00a0John", "Newton John"),
+    ],
+)
+def test_last_name_with_look_alike_hyphens_finds_the_booking(
+    guest, searched, typed, sent
+):
+    guest.find_booking(1237, typed, "2021-04-01")
+
+    assert guest.last_page.select_one("input[name=__state]") is not None
+    assert searched == [sent]
+
+
+@pytest.mark.parametrize(
+    "booking_id, typed, sent",
+    [
+        (1235, "D\u02bcAngelo", "D'Angelo"),
+        (1235, "D\u02bbAngelo", "D'Angelo"),
+        (1236, "O\u2019Brien", "O'Brien"),
+        (1236, "O\u00b4Brien", "O'Brien"),
+    ],
+)
+def test_last_name_with_typographic_apostrophe_finds_the_booking(
+    guest, searched, booking_id, typed, sent
+):
+    guest.find_booking(booking_id, typed, "2021-03-31")
+
+    assert guest.last_page.select_one("input[name=__state]") is not None
+    assert searched == [sent]
+
+
+def test_plain_name_is_sent_as_typed(guest, searched):
+    guest.find_booking(1238, "Van Morrison", "2021-04-01")
+
+    assert guest.last_page.select_one("input[name=__state]") is not None
+    assert searched == ["Van Morrison"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12))
+def test_a_name_the_app_accepts_is_never_empty_to_the_api(name):
+    if any(char.isalpha() for char in search_key(name)):
+        assert normalise_last_name(tidy_last_name(name)) != ""

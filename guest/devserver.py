@@ -2,14 +2,20 @@
 
 werkzeug's own request log prints the whole request line, and email links
 carry a guest's last name in the query; this server logs the path only.
+It also runs the outbox worker in a thread, so that answers kept while
+the API was down are sent without a second command, as the Procfile's
+``worker:`` does in production.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, run_simple
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from delivery.commands import current_client
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +24,13 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
     """Log the method, the path without its query, and the status."""
 
     def log_request(self, code="-", size="-") -> None:
-        path = self.path.split("?", 1)[0]
-        log.info("%s %s %s", self.command, path, code)
+        # A request line too broken to parse leaves no path to log.
+        path = getattr(self, "path", None)
+        if path is None:
+            log.warning("Refused a malformed request with status %s", code)
+            return
+
+        log.info("%s %s %s", self.command, path.split("?", 1)[0], code)
 
     def log_error(self, format: str, *args: object) -> None:
         # The raw request line may carry a query with a guest's last name.
@@ -27,9 +38,30 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
         log.warning("Refused a malformed request with status %s", code)
 
 
+def make_dev_server(app: Flask, port: int, host: str = "127.0.0.1") -> BaseWSGIServer:
+    """Build the threaded server that logs paths only; port 0 picks one."""
+    return make_server(
+        host, port, app, threaded=True, request_handler=PathOnlyRequestHandler
+    )
+
+
+def start_outbox_worker(app: Flask, poll: float = 1.0) -> threading.Event:
+    """Deliver waiting submissions in a daemon thread; set the event to stop."""
+    stop = threading.Event()
+
+    def work() -> None:
+        with app.app_context():
+            app.extensions["outbox"].run_worker(current_client, stop=stop, poll=poll)
+
+    threading.Thread(target=work, name="outbox-worker", daemon=True).start()
+
+    return stop
+
+
 def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
-    """Print the demo link, then serve until interrupted."""
-    base = f"http://{host}:{port}"
+    """Print the demo link, start the outbox worker, then serve until stopped."""
+    server = make_dev_server(app, port, host)
+    base = f"http://{host}:{server.port}"
     demo = (
         f"{base}/f/monster-mash?booking_id=1234&last_name=Loblaw"
         "&experience_date=2021-03-31&source=email"
@@ -39,11 +71,13 @@ def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
     print(f"Tasting form: {base}/f/tasting-follow-up")
     where = "Embedded sandbox API" if "sandbox" in app.extensions else "Upstream API"
     print(f"{where}: {app.config['UPSTREAM_URL']}")
+    print("Outbox worker: in this process, retrying answers the API did not take")
 
-    run_simple(
-        host,
-        port,
-        app,
-        threaded=True,
-        request_handler=PathOnlyRequestHandler,
-    )
+    stop = start_outbox_worker(app)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -19,8 +20,6 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 log = logging.getLogger(__name__)
 
 bp = Blueprint("links", __name__)
-
-DEVELOPMENT_URL = "http://127.0.0.1:5000"
 
 
 def make_deep_link(app: Flask, campaign: str, profile_id: str, source: str) -> str:
@@ -55,9 +54,18 @@ def make_deep_link(app: Flask, campaign: str, profile_id: str, source: str) -> s
 
     token = app.extensions["signer"].sign_deep_link(campaign, profile_id, source)
     path = url_for("guest.open_deep_link", slug=campaign, t=token)
-    base = app.config["PUBLIC_URL"].rstrip("/") or DEVELOPMENT_URL
+    base = app.config["PUBLIC_URL"].rstrip("/") or development_url()
 
     return base + path
+
+
+def development_url() -> str:
+    """Give where ``python app.py`` serves when no PUBLIC_URL is set.
+
+    It follows ``PORT`` as the development server does, so a link minted
+    in the same shell opens on the running app.
+    """
+    return f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
 
 def link_expiry(app: Flask) -> datetime:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +21,38 @@ from sandbox.server import start_sandbox
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def start_seeded_sandbox(folder: Path):
-    """Start a sandbox seeded with the demo data, its database in ``folder``."""
-    return start_sandbox(
-        {"SANDBOX_DATABASE": str(folder / "sandbox.db"), "SANDBOX_SEED": True}
-    )
+CAMPAIGNS = Path(__file__).resolve().parents[1] / "campaigns"
+
+
+def start_seeded_sandbox(folder: Path, campaigns: Path | None = None):
+    """Start a sandbox seeded with the demo data, its database in ``folder``.
+
+    ``campaigns`` replaces the demo campaign folder (see ``tasting_asking``).
+    """
+    settings = {"SANDBOX_DATABASE": str(folder / "sandbox.db"), "SANDBOX_SEED": True}
+    if campaigns is not None:
+        settings["CAMPAIGNS_DIR"] = str(campaigns)
+
+    return start_sandbox(settings)
+
+
+def tasting_asking(folder: Path, questions: dict, labels: dict) -> Path:
+    """Copy the demo campaigns into ``folder``, the tasting one asking more.
+
+    :param questions: data model properties to add, by name.
+    :param labels: the label hint of each, by name; they go last on the page.
+    """
+    campaigns = folder / "campaigns"
+    shutil.copytree(CAMPAIGNS, campaigns)
+    tasting = campaigns / "tasting-follow-up.json"
+    campaign = json.loads(tasting.read_text())
+    campaign["data_model"]["properties"].update(questions)
+    campaign["ui"]["order"] += list(questions)
+    for name, label in labels.items():
+        campaign["ui"]["fields"][name] = {"label": label}
+    tasting.write_text(json.dumps(campaign))
+
+    return campaigns
 
 
 def app_settings(sandbox, folder: Path, **overrides) -> dict:

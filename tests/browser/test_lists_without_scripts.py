@@ -7,21 +7,15 @@ stays open to axe-core: the server's own "Add another", "Remove" and
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 
 from anyroad.client import ProfileClient
 from sandbox import demo
-from sandbox.server import start_sandbox
 from tests.browser.conftest import axe_violations, horizontal_overflow
-from tests.conftest import app_settings
+from tests.conftest import app_settings, start_seeded_sandbox, tasting_asking
 
 pytestmark = pytest.mark.browser
 
-CAMPAIGNS = Path(__file__).resolve().parents[2] / "campaigns"
 EXTRA_QUESTIONS = {
     "revisit": {
         "type": "array",
@@ -39,28 +33,16 @@ LINK = (
 @pytest.fixture
 def campaigns(tmp_path):
     """The demo campaigns, the tasting one with a list and optional radios."""
-    folder = tmp_path / "campaigns"
-    shutil.copytree(CAMPAIGNS, folder)
-    tasting = folder / "tasting-follow-up.json"
-    campaign = json.loads(tasting.read_text())
-    campaign["data_model"]["properties"].update(EXTRA_QUESTIONS)
-    campaign["ui"]["order"] += ["revisit", "heard_from"]
-    campaign["ui"]["fields"]["revisit"] = {"label": "Drams to taste again"}
-    campaign["ui"]["fields"]["heard_from"] = {"label": "How did you hear of us?"}
-    tasting.write_text(json.dumps(campaign))
-
-    return folder
+    labels = {
+        "revisit": "Drams to taste again",
+        "heard_from": "How did you hear of us?",
+    }
+    return tasting_asking(tmp_path, EXTRA_QUESTIONS, labels)
 
 
 @pytest.fixture
 def sandbox(tmp_path, campaigns):
-    running = start_sandbox(
-        {
-            "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
-            "SANDBOX_SEED": True,
-            "CAMPAIGNS_DIR": str(campaigns),
-        }
-    )
+    running = start_seeded_sandbox(tmp_path, campaigns)
     yield running
     running.stop()
 

@@ -6,19 +6,22 @@ more or fewer, the answers kept, no errors shown, and nothing sent.
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from sandbox import demo
-from sandbox.server import start_sandbox
-from tests.conftest import Guest, app_settings, build_app, form_fields, page
+from tests.conftest import (
+    Guest,
+    app_settings,
+    build_app,
+    form_fields,
+    page,
+    start_seeded_sandbox,
+    tasting_asking,
+)
 from tests.guest.helpers import patches_received, stored_profile, text_of
 
-CAMPAIGNS = Path(__file__).resolve().parents[2] / "campaigns"
 TASTING = (demo.TASTING_BOOKING_ID, "Müller", "2021-04-10")
 REVISIT = {
     "type": "array",
@@ -30,22 +33,10 @@ REVISIT = {
 @pytest.fixture
 def sandbox(tmp_path):
     """A sandbox whose tasting campaign also asks which drams to revisit."""
-    folder = tmp_path / "campaigns"
-    shutil.copytree(CAMPAIGNS, folder)
-    tasting = folder / "tasting-follow-up.json"
-    campaign = json.loads(tasting.read_text())
-    campaign["data_model"]["properties"]["revisit"] = REVISIT
-    campaign["ui"]["order"].append("revisit")
-    campaign["ui"]["fields"]["revisit"] = {"label": "Drams to taste again"}
-    tasting.write_text(json.dumps(campaign))
-
-    running = start_sandbox(
-        {
-            "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
-            "SANDBOX_SEED": True,
-            "CAMPAIGNS_DIR": str(folder),
-        }
+    campaigns = tasting_asking(
+        tmp_path, {"revisit": REVISIT}, {"revisit": "Drams to taste again"}
     )
+    running = start_seeded_sandbox(tmp_path, campaigns)
     yield running
     running.stop()
 
@@ -107,7 +98,7 @@ def test_add_another_shows_one_more_row_keeps_answers_and_sends_nothing(guest, s
     assert guest.last_page.select_one("[name=f-rating]")["value"] == "4"
     assert guest.last_page.select(".error-message") == []
     assert not guest.last_page.title.text.startswith("Error: ")
-    assert patches_received(sandbox, tasting_profile_id(sandbox)) == 0
+    assert patches_received(sandbox, demo.TASTING_PROFILE_ID) == 0
 
 
 def test_add_another_stops_at_max_items(guest):
@@ -131,14 +122,14 @@ def test_remove_drops_that_row_and_the_rest_is_delivered(guest, sandbox):
     )
 
     assert typed_rows(guest) == ["Islay 16", "Oban"]
-    assert patches_received(sandbox, tasting_profile_id(sandbox)) == 0
+    assert patches_received(sandbox, demo.TASTING_PROFILE_ID) == 0
 
     data = form_fields(guest.last_page)
     data.update({"f-rating": "5", "f-favourite_dram": "islay-16"})
     response = guest.client.post(f"/f/{guest.campaign}/answers", data=data)
 
     assert response.status_code == 303
-    stored = stored_profile(sandbox, tasting_profile_id(sandbox)).data_set
+    stored = stored_profile(sandbox, demo.TASTING_PROFILE_ID).data_set
     assert stored == {
         "rating": 5,
         "favourite_dram": "islay-16",
@@ -156,16 +147,4 @@ def test_button_naming_nothing_shows_the_page_again_and_sends_nothing(guest, san
 
     assert response.status_code == 200
     assert guest.last_page.select_one("[name=f-rating]")["value"] == "5"
-    assert patches_received(sandbox, tasting_profile_id(sandbox)) == 0
-
-
-def tasting_profile_id(sandbox) -> str:
-    from anyroad.client import ProfileClient
-
-    client = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY)
-    [profile] = client.search(
-        booking_id=demo.TASTING_BOOKING_ID,
-        last_name="muller",
-        experience_date="2021-04-10",
-    )
-    return profile.id
+    assert patches_received(sandbox, demo.TASTING_PROFILE_ID) == 0

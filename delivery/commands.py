@@ -104,7 +104,9 @@ def failed_command() -> None:
 @click.option("--all", "retry_all", is_flag=True, help="Queue every failed one.")
 def retry_command(submission_id: int | None, retry_all: bool) -> None:
     """Queue a failed submission again (or all of them) for the worker."""
-    if (submission_id is None) == (not retry_all):
+    if submission_id is None and not retry_all:
+        raise click.UsageError("Give a submission id, or --all for every failed one.")
+    if submission_id is not None and retry_all:
         raise click.UsageError("Give one submission id or --all, not both.")
 
     outbox = current_outbox()

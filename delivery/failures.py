@@ -50,6 +50,20 @@ def is_transient(error: Exception) -> bool:
     return True
 
 
+def may_still_apply(error: Exception) -> bool:
+    """Tell whether the upstream may yet apply a PATCH that failed this way.
+
+    With no answer at all (a timeout, a dropped connection) or a 500, 502
+    or 504, the request may be in the upstream's hands still, and land
+    after a newer one. A 503 or a 429 says it was not taken. Anything
+    unexpected counts as unknown.
+    """
+    if isinstance(error, UpstreamUnavailable):
+        return error.status is None or error.status in (500, 502, 504)
+
+    return not isinstance(error, ApiError)
+
+
 def describe_error(error: Exception) -> str:
     """Name a failure for the operator without any upstream text.
 

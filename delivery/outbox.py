@@ -38,7 +38,12 @@ from sqlalchemy.sql import ColumnElement
 from anyroad.client import encode_body
 from anyroad.errors import ApiError
 from delivery.backoff import RetryPolicy
-from delivery.failures import UnusableBody, describe_error, is_transient
+from delivery.failures import (
+    UnusableBody,
+    describe_error,
+    is_transient,
+    may_still_apply,
+)
 from delivery.schema import (
     DELIVERED,
     FAILED,
@@ -92,6 +97,17 @@ _PROFILE_QUEUE = (
             ),
         )
     )
+)
+# An older row of the same profile still waiting or failed. A delivered
+# row is kept while one exists: it is what tells that older row, if it is
+# ever retried, that newer answers were sent (see Outbox.purge).
+_older = submissions.alias("older")
+_OLDER_UNSENT = (
+    select(_older.c.id)
+    .where(_older.c.profile_id == submissions.c.profile_id)
+    .where(_older.c.id < submissions.c.id)
+    .where(_older.c.state.in_((PENDING, FAILED)))
+    .exists()
 )
 # How long a row waits while an older one of its profile is being sent.
 WAIT_TURN = timedelta(seconds=2)
@@ -568,7 +584,10 @@ class Outbox:
         """Delete delivered, superseded and failed rows past their retention.
 
         Superseded rows keep the delivered ones' retention. Pending rows
-        are never purged: they hold answers not yet sent.
+        are never purged: they hold answers not yet sent. A delivered row
+        stays while an older row of its profile is pending or failed, so
+        that the older answers, retried after the retention, are still
+        seen as superseded rather than sent over the newer ones.
 
         :returns: how many rows were deleted.
         """
@@ -595,6 +614,7 @@ class Outbox:
                 delete(submissions)
                 .where(submissions.c.state == DELIVERED)
                 .where(submissions.c.delivered_at < delivered_before)
+                .where(~_OLDER_UNSENT)
             ).rowcount
             delivered += conn.execute(
                 delete(submissions)
@@ -813,7 +833,17 @@ class Outbox:
 
         if is_transient(error) and not self.policy.should_give_up(claim.attempt):
             wait = self.policy.delay(claim.attempt, self._rand)
-            won = self._finish(claim, next_attempt_at=now + wait, last_error=reason)
+            # After a timeout or a dropped connection the upstream may still
+            # apply the PATCH. The row then keeps a lease, owned by nobody,
+            # so that for that long it counts as in flight: it is not sent
+            # again, and a newer row of its profile waits (see _turn_of).
+            held = now + self.lease if may_still_apply(error) else None
+            won = self._finish(
+                claim,
+                next_attempt_at=now + wait,
+                lease_until=held,
+                last_error=reason,
+            )
             fields = _claim_fields("retry", claim, "pending", elapsed_ms, status)
             if isinstance(error, ApiError):
                 log.warning(

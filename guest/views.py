@@ -357,7 +357,8 @@ def show_form_for(profile: Profile, source: str):
     )
     answers = g.generated.make_form(data_set=unsent or profile.data_set)
     notice = (
-        "Your last answers are still on their way to the venue; they are shown here."
+        "Your last answers have not reached the venue yet; they are shown here, "
+        "so you can check them or change them."
         if unsent
         else ""
     )

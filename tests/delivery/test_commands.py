@@ -77,12 +77,18 @@ def test_retry_all_command_requeues_every_failed_submission(run, outbox):
     assert outbox.counts()["failed"] == 0
 
 
-@pytest.mark.parametrize("args", [(), ("1", "--all")])
-def test_retry_command_needs_exactly_one_target(run, args):
+@pytest.mark.parametrize(
+    ("args", "told"),
+    [
+        ((), "Give a submission id, or --all for every failed one."),
+        (("1", "--all"), "Give one submission id or --all, not both."),
+    ],
+)
+def test_retry_command_needs_exactly_one_target(run, args, told):
     result = run("retry", *args)
 
     assert result.exit_code == 2
-    assert "one submission id or --all" in result.output
+    assert told in result.output
 
 
 def test_retry_command_explains_why_a_pending_row_cannot_be_retried(run, outbox):

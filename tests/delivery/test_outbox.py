@@ -186,7 +186,7 @@ class TestRetryAfterUnavailable:
     def test_unavailable_upstream_keeps_submission_pending_with_backoff(
         self, outbox, clock
     ):
-        client = FakeClient(UpstreamUnavailable("timed out"))
+        client = FakeClient(UpstreamUnavailable("unavailable", status=503))
         submission, _ = accept(outbox)
 
         outcome = outbox.deliver(submission.id, client)
@@ -195,7 +195,7 @@ class TestRetryAfterUnavailable:
         assert outcome == "pending"
         assert stored.attempts == 1
         assert stored.has_body
-        assert stored.last_error == "UpstreamUnavailable"
+        assert stored.last_error == "UpstreamUnavailable (HTTP 503)"
         # base 10 s, jitter fixed at 0.5: 10 * (0.5 + 0.25)
         assert (stored.next_attempt_at - clock()).total_seconds() == 7.5
         assert not stored.is_claimed
@@ -203,7 +203,7 @@ class TestRetryAfterUnavailable:
     def test_worker_waits_for_the_backoff_then_resends_identical_bytes(
         self, outbox, clock
     ):
-        client = FakeClient(UpstreamUnavailable("connection reset"))
+        client = FakeClient(UpstreamUnavailable("unavailable", status=503))
         submission, _ = accept(outbox)
         outbox.deliver(submission.id, client)
 
@@ -214,6 +214,30 @@ class TestRetryAfterUnavailable:
         assert outbox.get(submission.id).state == "delivered"
         first, second = client.sent_to(PROFILE)
         assert first == second == encode_body(body_for())
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            UpstreamUnavailable("timed out"),
+            UpstreamUnavailable("connection reset"),
+            UpstreamUnavailable("bad gateway", status=502),
+            UpstreamUnavailable("gateway timeout", status=504),
+        ],
+    )
+    def test_a_send_the_upstream_may_still_apply_is_held_for_a_lease(
+        self, outbox, clock, error
+    ):
+        client = FakeClient(error)
+        submission, _ = accept(outbox)
+        outbox.deliver(submission.id, client)
+
+        clock.advance(8)
+        during_the_hold = outbox.run_worker(lambda: client, once=True)
+        clock.advance(outbox.lease.total_seconds())
+        after_it = outbox.run_worker(lambda: client, once=True)
+
+        assert (during_the_hold, after_it) == (0, 1)
+        assert outbox.get(submission.id).state == "delivered"
 
     @pytest.mark.parametrize("status", [408, 429, 500, 503])
     def test_bare_api_errors_that_mean_later_are_retried(self, outbox, status):
@@ -476,7 +500,7 @@ class TestLogs:
     def test_each_step_logs_ids_and_never_the_answer(self, outbox, caplog):
         caplog.set_level(logging.INFO, logger="delivery")
         client = FakeClient(
-            UpstreamUnavailable(f"upstream said {ANSWER}"),
+            UpstreamUnavailable(f"upstream said {ANSWER}", status=503),
             DataRejected(ANSWER, status=422, reasons=[{"message": ANSWER}]),
         )
         submission, _ = accept(outbox)
@@ -710,7 +734,7 @@ class TestAcceptAndDeliverClaim:
 
 class TestAcceptAndDeliverOutcomes:
     def test_unavailable_upstream_keeps_it_pending_with_backoff(self, outbox, clock):
-        client = FakeClient(UpstreamUnavailable("timed out"))
+        client = FakeClient(UpstreamUnavailable("unavailable", status=503))
 
         submission, created, outcome = submit(outbox, client)
 
@@ -718,13 +742,13 @@ class TestAcceptAndDeliverOutcomes:
         assert (created, outcome) == (True, "pending")
         assert stored.attempts == 1
         assert stored.has_body
-        assert stored.last_error == "UpstreamUnavailable"
+        assert stored.last_error == "UpstreamUnavailable (HTTP 503)"
         # base 10 s, jitter fixed at 0.5: 10 * (0.5 + 0.25)
         assert (stored.next_attempt_at - clock()).total_seconds() == 7.5
         assert not stored.is_claimed
 
     def test_worker_resends_identical_bytes_after_the_backoff(self, outbox, clock):
-        client = FakeClient(UpstreamUnavailable("connection reset"))
+        client = FakeClient(UpstreamUnavailable("unavailable", status=503))
         submission, _, _ = submit(outbox, client)
 
         clock.advance(8)
@@ -936,3 +960,36 @@ class TestProfileOrder:
 
         assert purged == 2
         assert outbox.get(older.id) is None
+
+    def test_newer_answers_wait_out_an_older_send_the_upstream_may_still_apply(
+        self, outbox, clock, client
+    ):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        outbox.deliver(older.id, FakeClient(UpstreamUnavailable("timed out")))
+
+        newer, _, outcome = submit(
+            outbox, client, key="second", body=body_for("second")
+        )
+        clock.advance(outbox.lease.total_seconds() + 1)
+        outbox.run_worker(lambda: client, once=True)
+
+        assert outcome == "pending"
+        assert client.sent_to(PROFILE) == [encode_body(body_for("second"))]
+        assert outbox.get(older.id).state == "superseded"
+        assert outbox.get(newer.id).state == "delivered"
+
+    def test_a_delivered_row_is_kept_while_an_older_one_waits_for_the_operator(
+        self, outbox, clock, client
+    ):
+        older, _ = accept(outbox, key="first", body=body_for("first"))
+        outbox.deliver(older.id, FakeClient(InvalidApiKey("no", status=401)))
+        newer, _, _ = submit(outbox, client, key="second", body=body_for("second"))
+        clock.advance(outbox.retention.total_seconds() + 60)
+
+        outbox.purge()
+        outbox.retry(older.id)
+        outbox.run_worker(lambda: client, once=True)
+
+        assert outbox.get(newer.id) is not None
+        assert outbox.get(older.id).state == "superseded"
+        assert client.sent_to(PROFILE) == [encode_body(body_for("second"))]

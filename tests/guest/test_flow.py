@@ -377,5 +377,7 @@ def test_coming_back_while_answers_wait_shows_them_not_the_older_ones(guest, san
 
     field = guest.last_page.select_one("[name=f-flavor_profile]")
     assert field["value"] == "waiting"
-    assert "still on their way" in text_of(guest.last_page.select_one(".notice"))
+    assert "have not reached the venue yet" in text_of(
+        guest.last_page.select_one(".notice")
+    )
     assert stored_profile(sandbox).data_set is None

@@ -244,7 +244,8 @@ def wait_for_drain(database_url: str, plan: LoadPlan, deadline: float) -> bool:
     """Wait until no submission is pending; tell whether that happened in time.
 
     With ``fast_retries`` the backoff's waits are cut short: rows waiting
-    for their next attempt, and held by no worker, are made due now. The
+    for their next attempt, and held by no worker, are made due now, and
+    the hold after a send the upstream may still apply is lifted. The
     worker still claims, sends and records each one as it always does; only
     the 15 s to 1 h pauses are skipped, so a short test can see several
     rounds of retries.
@@ -265,7 +266,7 @@ def wait_for_drain(database_url: str, plan: LoadPlan, deadline: float) -> bool:
 
 
 def make_waiting_rows_due(engine) -> None:
-    """Bring forward the next attempt of every pending row nobody holds."""
+    """Make every pending row no worker owns due now, and lift its hold."""
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(
@@ -273,14 +274,14 @@ def make_waiting_rows_due(engine) -> None:
             .where(
                 and_(
                     submissions.c.state == PENDING,
-                    submissions.c.next_attempt_at > now,
+                    submissions.c.claim_token.is_(None),
                     or_(
-                        submissions.c.lease_until.is_(None),
-                        submissions.c.lease_until <= now,
+                        submissions.c.next_attempt_at > now,
+                        submissions.c.lease_until.is_not(None),
                     ),
                 )
             )
-            .values(next_attempt_at=now)
+            .values(next_attempt_at=now, lease_until=None)
         )
 
 

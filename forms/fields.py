@@ -244,7 +244,7 @@ class TextField(AnswerField):
         if len(raw) > cap * 2:
             raise AnswerError(messages.too_long(cap))
 
-        text = read_text(raw, multiline)
+        text = read_text(raw, multiline, constrained=has_fixed_shape(self.node))
         if not text:
             return EMPTY
         if len(text) > cap and "maxLength" not in self.node.schema:
@@ -277,7 +277,7 @@ class WholeNumberField(AnswerField):
     """A whole number typed as digits; sent as a JSON integer."""
 
     def read(self, raw: str) -> Any:
-        text = read_text(raw)
+        text = read_text(raw, constrained=True)
         if not text:
             return EMPTY
 
@@ -294,7 +294,7 @@ class NumberField(AnswerField):
     """A decimal number typed with a point."""
 
     def read(self, raw: str) -> Any:
-        text = read_text(raw)
+        text = read_text(raw, constrained=True)
         if not text:
             return EMPTY
 
@@ -540,6 +540,16 @@ def cap_for(node: Node) -> int:
     """Give the most characters a text answer may have, model limit or ours."""
     default = LONG_TEXT_CAP if node.widget == "textarea" else TEXT_CAP
     return node.schema.get("maxLength", default)
+
+
+def has_fixed_shape(node: Node) -> bool:
+    """Tell whether a text answer must fit a format or a pattern.
+
+    Such an answer is matched character by character, so an invisible
+    character pasted into it is dropped rather than judged (see
+    ``forms.values.read_text``).
+    """
+    return bool(node.format) or "pattern" in node.schema
 
 
 def is_required(node: Node) -> bool:

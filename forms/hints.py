@@ -4,11 +4,13 @@ Hints name questions by property, with dots for nested ones
 (``address.zip``; for a list of groups, ``guests.name`` names the field in
 every entry). A hint that names no question, or asks for a widget the
 question cannot have, stops start-up: a typo there would otherwise show
-guests the raw property name without anyone noticing.
+guests the raw property name without anyone noticing. So does a name that
+fits two questions, such as a property "p.q" beside "q" inside "p".
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from forms.campaign import CampaignError, json_pointer
@@ -58,7 +60,7 @@ def apply_hints(
 
     root.label = ui.get("title", "")
     root.help = ui.get("intro", "")
-    index = {n.hint_path: n for n in root.walk() if n.key is not None}
+    paths = properties_by_hint_path(root)
     none_hints: dict[int, str] = {}
 
     fields = ui.get("fields", {})
@@ -66,9 +68,10 @@ def apply_hints(
         raise fail("/ui/fields", "fields", "must be an object keyed by field name")
     for path, hints in fields.items():
         here = "/ui/fields" + json_pointer([path])
-        node = index.get(path)
-        if node is None:
-            raise fail(here, "fields", f"the data model has no field {path!r}")
+        refuse_ambiguous_path(paths, path, here, "fields", fail)
+        if path not in paths:
+            raise fail(here, "fields", f"the data model has no field {as_json(path)}")
+        _, node = paths[path][0]
         if not isinstance(hints, dict):
             raise fail(here, "fields", "must be an object of hints")
         for key, value in hints.items():
@@ -86,7 +89,7 @@ def apply_hints(
             raise fail(
                 f"{here}/widget",
                 "widget",
-                f"{widget!r} cannot show a {node.kind} question",
+                f"{as_json(widget)} cannot show a {node.kind} question",
             )
         if widget == "textarea" and node.format:
             raise fail(
@@ -105,7 +108,7 @@ def apply_hints(
                 raise fail(
                     f"{here}/enum_labels",
                     "enum_labels",
-                    f"{option!r} is not one of the options",
+                    f"{as_json(option)} is not one of the options",
                 )
             known[option].label = label
 
@@ -145,6 +148,54 @@ def apply_hints(
     check_patterns_explained(root, fail)
 
 
+def properties_by_hint_path(root: Node) -> dict[str, list[tuple[str, Node]]]:
+    """Map each hint path to the questions it names, each with a pointer.
+
+    Dots join property names, so a property named "p.q" and a property "q"
+    inside "p" share the path "p.q". The pointer leads to the property
+    through ``properties`` and ``items`` from ``/data_model``, so it tells
+    the two apart even when both are written as the same ``$ref``.
+    """
+    found: dict[str, list[tuple[str, Node]]] = {}
+
+    def visit(node: Node, pointer: str) -> None:
+        for child in node.children:
+            here = f"{pointer}/properties{json_pointer([child.key])}"
+            found.setdefault(child.hint_path, []).append((here, child))
+            visit(child, here)
+        if node.item is not None:
+            visit(node.item, f"{pointer}/items")
+
+    visit(root, "/data_model")
+    return found
+
+
+def refuse_ambiguous_path(
+    paths: dict[str, list[tuple[str, Node]]], path: str, here: str, keyword: str, fail
+) -> None:
+    """Refuse a hint whose name fits more than one property.
+
+    Picking one would silently word, show or fill the other's question
+    differently from what the campaign's author meant.
+    """
+    named = paths.get(path, [])
+    if len(named) < 2:
+        return
+
+    pointers = " or the one at ".join(pointer for pointer, _ in named)
+    raise fail(
+        here,
+        keyword,
+        f"{as_json(path)} could mean the property at {pointers}; "
+        "rename one of them so that each has a hint path of its own",
+    )
+
+
+def as_json(value: Any) -> str:
+    """Write a value from a campaign file as the file spells it."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def offers_no_answer(node: Node) -> bool:
     """Tell whether a question ends with a "No answer" radio.
 
@@ -174,7 +225,7 @@ def apply_order(root: Node, order: Any, fail) -> None:
             raise fail(
                 f"/ui/order/{position}",
                 "order",
-                f"the data model has no top-level field {name!r}",
+                f"the data model has no top-level field {as_json(name)}",
             )
 
     listed = [root.child(name) for name in order]
@@ -195,15 +246,21 @@ def apply_hidden(root: Node, hidden: Any, model: dict[str, Any], fail) -> None:
     if not isinstance(hidden, dict):
         raise fail("/ui/hidden", "hidden", "must be an object of fixed values")
 
+    paths = properties_by_hint_path(root)
     index = dict(group_members(root))
     for path, value in hidden.items():
         here = "/ui/hidden" + json_pointer([path])
+        refuse_ambiguous_path(paths, path, here, "hidden", fail)
         node = index.get(path)
         if node is None:
             raise fail(here, "hidden", hidden_path_problem(root, path))
         schema = {**node.schema, "definitions": model.get("definitions", {})}
         if not build_validator(schema).is_valid(value):
-            raise fail(here, "hidden", f"{value!r} is not a valid value for {path!r}")
+            raise fail(
+                here,
+                "hidden",
+                f"{as_json(value)} is not a valid value for {as_json(path)}",
+            )
         node.hidden, node.fixed = True, value
 
     hide_groups_with_nothing_to_ask(root)
@@ -220,9 +277,9 @@ def group_members(node: Node):
 def hidden_path_problem(root: Node, path: str) -> str:
     """Say why a hidden answer's name finds no question it can fill."""
     if any(n.hint_path == path for n in root.walk() if n.key is not None):
-        return f"{path!r} is inside a list; a hidden answer cannot be"
+        return f"{as_json(path)} is inside a list; a hidden answer cannot be"
 
-    return f"the data model has no field {path!r}"
+    return f"the data model has no field {as_json(path)}"
 
 
 def hide_groups_with_nothing_to_ask(node: Node) -> None:

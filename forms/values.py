@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import unicodedata
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
@@ -25,9 +27,10 @@ DECIMAL = re.compile(
 # Every control character (Unicode's Cc: C0, DEL and C1) but tab and line
 # feed, which read_text places itself.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# CRLF from forms, a lone CR, and Unicode's line and paragraph separators,
-# which text pasted from word processors and some phones carries.
-LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029]")
+# CRLF from forms, a lone CR, and the other breaks Unicode's line breaking
+# rules (UAX #14) make mandatory: vertical tab, form feed, NEL, and the
+# line and paragraph separators that word processors and phones paste.
+LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
 LOCAL_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
@@ -36,23 +39,61 @@ LOCAL_DATE_TIME = re.compile(
 # with hundreds of digits are not answers anyone types.
 DIGITS_CAP = 15
 
+# Format characters (Cf) that never mean anything in prose: the soft
+# hyphen, zero-width space, word joiner and the invisible maths operators
+# beside it, byte order marks, the bidi embeddings, overrides and isolates
+# (which can make stored text display reversed), the characters Unicode
+# deprecated (U+206A-U+206F, the language tag) and the annotation
+# characters it keeps out of interchange (U+FFF9-U+FFFB). ZWJ and ZWNJ
+# stay, since emoji sequences and Persian and Indic spelling need them, as
+# do LRM, RLM and the Arabic letter mark, which place neutral characters
+# in mixed-direction text.
+INVISIBLE_IN_PROSE = (
+    "\u00ad\u200b\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u206a\u206b\u206c\u206d\u206e\u206f\ufff9\ufffa\ufffb\U000e0001"
+)
+
+
+def characters_in(category: str) -> str:
+    """List every character of a Unicode general category, as Python knows it."""
+    found = (chr(code) for code in range(sys.maxunicode + 1))
+    return "".join(char for char in found if unicodedata.category(char) == category)
+
+
+FORMAT_CHARACTERS = characters_in("Cf")
+# No-break, thin, ideographic and the other space separators (Zs) look like
+# a space to the guest typing them, so they are read as one.
+SPACES = {ord(char): " " for char in characters_in("Zs")}
+PROSE_TABLE = {**SPACES, **dict.fromkeys(map(ord, INVISIBLE_IN_PROSE))}
+CONSTRAINED_TABLE = {**SPACES, **dict.fromkeys(map(ord, FORMAT_CHARACTERS))}
+
 
 class AnswerError(ValueError):
     """A guest's answer cannot be read; the argument is the guest message."""
 
 
-def read_text(raw: str, multiline: bool = False) -> str:
-    """Tidy typed text: trim the ends and use one kind of line break.
+def read_text(raw: str, multiline: bool = False, constrained: bool = False) -> str:
+    """Tidy typed text: trim the ends, one kind of space and of line break.
+
+    :param multiline: the text comes from a textarea and keeps its breaks.
+    :param constrained: the answer must fit a format, a pattern or a
+        number's shape, so every format character (Cf) goes: one pasted
+        invisibly inside an email would otherwise be stored in an address
+        that looks right and is not, or fail a pattern for no visible
+        reason. Free text only loses those that never mean anything in
+        prose (``INVISIBLE_IN_PROSE``).
 
     Browsers send textarea line breaks as CRLF (HTML's form encoding), and
     a single-line input cannot hold a break at all, so one there (a line
-    or paragraph separator included) was pasted, not typed, and is folded
-    into a space, as is a tab. Other control characters, C0 and C1 (NUL,
-    ESC, NEL and the like), cannot be typed either; they are dropped
-    rather than stored on a guest's profile.
+    or paragraph separator, NEL, vertical tab or form feed included) was
+    pasted, not typed, and is folded into a space, as is a tab. Other
+    control characters, C0 and C1 (NUL, ESC and the like), cannot be typed
+    either; they are dropped rather than stored on a guest's profile.
     """
     text = LINE_BREAKS.sub("\n", raw)
     text = CONTROL_CHARACTERS.sub("", text)
+    text = text.translate(CONSTRAINED_TABLE if constrained else PROSE_TABLE)
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
 

@@ -43,6 +43,31 @@ def test_whole_number_in_other_shapes_is_a_field_error(post, typed):
     assert errors_by_field(form) == {"f-guests": "Enter a whole number from 1 to 20."}
 
 
+SIZES = object_model({"guests": {"type": "integer"}, "spend": {"type": "number"}})
+
+
+@pytest.mark.parametrize(
+    ("pairs", "sent"),
+    [
+        ([("f-guests", "\u200e4")], {"guests": 4}),
+        ([("f-guests", "1\u200b2\ufeff")], {"guests": 12}),
+        ([("f-guests", "\u00a04\u202f")], {"guests": 4}),
+        ([("f-spend", "\u202a4.5\u202c")], {"spend": 4.5}),
+    ],
+)
+def test_numbers_are_read_without_invisible_characters(post, pairs, sent):
+    data_set, _ = post(SIZES, pairs)
+
+    assert data_set == sent
+
+
+def test_a_thin_space_between_digits_is_a_space_and_refused(post):
+    data_set, form = post(SIZES, [("f-spend", "1\u2009000")])
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-spend": "Enter a number."}
+
+
 def test_nothing_is_sent_while_any_field_has_an_error(post):
     model = object_model(
         {"guests": {"type": "integer"}, "name": {"type": "string"}}, required=["name"]
@@ -278,6 +303,31 @@ def test_well_formed_values_are_sent_as_rfc3339_and_friends(post, name, typed, s
     assert data_set == {name: sent}
 
 
+@pytest.mark.parametrize(
+    ("name", "typed", "sent"),
+    [
+        ("contact", "friend@exa\u200dmple.com", "friend@example.com"),
+        ("contact", "friend@example.com\u200b", "friend@example.com"),
+        ("contact", "\ufefffriend@example.com", "friend@example.com"),
+        ("contact", "fri\u00adend@example.com", "friend@example.com"),
+        ("contact", "\u202afriend@exam\u200cple.com\u2060", "friend@example.com"),
+        ("contact", "\u00a0friend@example.com\u3000", "friend@example.com"),
+        ("arrival_day", "\u200e2024-02-29\u200f", "2024-02-29"),
+        ("pickup", "2021-03-31T15:00\u2069", "2021-03-31T15:00:00Z"),
+        ("pickup_time", "15:\u200b30", "15:30:00"),
+        (
+            "website",
+            "https://exa\u00admple.com/\ufefftours",
+            "https://example.com/tours",
+        ),
+    ],
+)
+def test_formatted_answers_lose_every_invisible_character(post, name, typed, sent):
+    data_set, _ = post(C7_MODEL, [(f"f-{name}", typed)])
+
+    assert data_set == {name: sent}
+
+
 def test_local_date_time_is_read_in_the_campaign_time_zone(post):
     data_set, _ = post(
         C7_MODEL, [("f-pickup", "2021-07-01T09:30")], ui={"timezone": "Europe/Lisbon"}
@@ -351,6 +401,38 @@ def test_pattern_is_checked_as_ecma_262_reads_it(post, zip_code):
         assert errors_by_field(form) == {
             "f-address-zip": "Enter the answer in the format asked for."
         }
+
+
+POSTCODE = object_model(
+    {
+        "postcode": {
+            "type": "string",
+            "pattern": "^[A-Z0-9]{2,4} [0-9][A-Z]{2}$",
+            "description": "Like AB1 2CD.",
+        }
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "AB1\u00a02CD",
+        "AB1\u202f2CD",
+        "AB1\u20092CD",
+        "AB1\u30002CD",
+        "AB1 2C\u200dD",
+        "\u200eAB1\u200c 2CD\ufeff",
+    ],
+    ids=["no-break", "narrow-no-break", "thin", "ideographic", "zwj", "marks"],
+)
+def test_patterned_answer_is_matched_after_spaces_and_invisibles_are_tidied(
+    post, typed
+):
+    data_set, form = post(POSTCODE, [("f-postcode", typed)])
+
+    assert errors_by_field(form) == {}
+    assert data_set == {"postcode": "AB1 2CD"}
 
 
 def test_unticked_box_alone_does_not_start_an_optional_group(post):
@@ -1016,7 +1098,21 @@ def test_saved_data_the_form_cannot_show_is_ignored(render):
         ("", "Ana\x00 Lima\x1b", "Ana Lima"),
         ("textarea", "tab\tand\x07 bell\x7f", "tab\tand bell"),
         ("", "\x00\x00", None),
-        ("", "\u2028x\x85y", "xy"),
+        ("", "\u2028x\x85y", "x y"),
+        ("", "a\x0bb\x0cc", "a b c"),
+        ("textarea", "one\x85two\x0bthree\x0cfour", "one\ntwo\nthree\nfour"),
+        ("", "\ufeffAna\u00a0Lima\u202e", "Ana Lima"),
+        ("", "\u2067Ana\u2069 co\u00adop\u200b", "Ana coop"),
+        (
+            "",
+            "\U0001f469\u200d\U0001f373 and \u200fLima",
+            "\U0001f469\u200d\U0001f373 and \u200fLima",
+        ),
+        (
+            "textarea",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\u3000!",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 !",
+        ),
         ("", "Ana\u2029Lima\tBraga\x9b", "Ana Lima Braga"),
         ("textarea", "one\u2028two\u2029three\x80", "one\ntwo\nthree"),
         ("", "\x85\u2028\x9f", None),
@@ -1213,6 +1309,23 @@ def test_remove_works_on_rows_whose_blank_radios_post_nothing(render):
         "f-seats-2-_row",
     ]
     assert generated.validate(form) == {"seats": [{"side": "right"}]}
+
+
+def test_rows_kept_after_remove_are_numbered_afresh_by_the_next_post(render):
+    generated = build_form(make_campaign(PLAIN_ROWS))
+    page = render(generated.make_form(data_set={"tags": ["oak", "ash", "elm"]}))
+
+    page = render(press(generated, page, "remove:f-tags-1"))
+    assert row_ids(page, "f-tags") == ["f-tags-0", "f-tags-2", "f-tags-3", "f-tags-4"]
+    page = render(press(generated, page, "add:f-tags"))
+
+    assert text_rows(page, "f-tags") == [
+        ("f-tags-0", "oak"),
+        ("f-tags-1", "elm"),
+        ("f-tags-2", ""),
+        ("f-tags-3", ""),
+        ("f-tags-4", ""),
+    ]
 
 
 def test_add_another_stops_at_max_items(render):

@@ -177,5 +177,133 @@ def test_none_label_on_a_required_radio_stops_start_up():
 def test_a_hidden_answer_inside_a_list_is_refused_with_the_reason():
     ui = {"hidden": {"guests.age": 9}}
 
-    with pytest.raises(CampaignError, match="'guests.age' is inside a list"):
+    with pytest.raises(CampaignError, match='"guests.age" is inside a list'):
         build_form(make_campaign(MODEL, ui))
+
+
+# A property named "p.q" and a property "q" inside "p" share the hint path.
+
+DOTTED = object_model(
+    {
+        "p.q": {"type": "string"},
+        "p": {"type": "object", "properties": {"q": {"type": "string"}}},
+        "guests.age": {"type": "integer"},
+        "guests": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"age": {"type": "integer"}}},
+        },
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("ui", "pointer", "keyword", "properties"),
+    [
+        (
+            {"fields": {"p.q": {"label": "Which?"}}},
+            "/ui/fields/p.q",
+            "fields",
+            "/data_model/properties/p.q or the one at "
+            "/data_model/properties/p/properties/q",
+        ),
+        (
+            {"hidden": {"p.q": "fixed"}},
+            "/ui/hidden/p.q",
+            "hidden",
+            "/data_model/properties/p.q or the one at "
+            "/data_model/properties/p/properties/q",
+        ),
+        (
+            {"fields": {"guests.age": {"help": "Which?"}}},
+            "/ui/fields/guests.age",
+            "fields",
+            "/data_model/properties/guests.age or the one at "
+            "/data_model/properties/guests/items/properties/age",
+        ),
+        (
+            {"hidden": {"guests.age": 9}},
+            "/ui/hidden/guests.age",
+            "hidden",
+            "/data_model/properties/guests.age or the one at "
+            "/data_model/properties/guests/items/properties/age",
+        ),
+    ],
+)
+def test_a_hint_naming_two_properties_stops_start_up_naming_both(
+    ui, pointer, keyword, properties
+):
+    with pytest.raises(CampaignError) as caught:
+        build_form(make_campaign(DOTTED, ui, slug="tasting"))
+
+    path = pointer.rsplit("/", 1)[1]
+    assert str(caught.value) == (
+        f"tasting.json: {pointer} (keyword: {keyword}): "
+        f'"{path}" could mean the property at {properties}; '
+        "rename one of them so that each has a hint path of its own."
+    )
+
+
+def test_hints_may_leave_an_ambiguous_path_unnamed(post):
+    ui = {"fields": {"p": {"label": "Group"}}}
+
+    data_set, _ = post(DOTTED, [("f-_702e71", "flat"), ("f-p-q", "nested")], ui=ui)
+
+    assert data_set == {"p.q": "flat", "p": {"q": "nested"}}
+
+
+def test_a_dotted_property_name_that_fits_one_property_takes_hints(post, render):
+    model = object_model({"v.2": {"type": "string"}, "size.cm": {"type": "integer"}})
+    ui = {
+        "fields": {"v.2": {"label": "Version two", "help": "As printed."}},
+        "hidden": {"size.cm": 30},
+    }
+    generated = build_form(make_campaign(model, ui))
+    field_id = "f-_" + "v.2".encode().hex()
+
+    page = render(generated.make_form())
+    data_set, _ = post(model, [(field_id, "beta")], ui=ui)
+
+    label = page.find("label", attrs={"for": field_id}).get_text(strip=True)
+    assert label.startswith("Version two")
+    assert page.find(id=f"{field_id}--hint").get_text() == "As printed."
+    assert data_set == {"v.2": "beta", "size.cm": 30}
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "shown"),
+    [
+        ({"type": "string"}, True, 'true is not a valid value for "source"'),
+        ({"type": "string"}, None, 'null is not a valid value for "source"'),
+        ({"type": "integer"}, "3", '"3" is not a valid value for "source"'),
+        ({"type": "integer"}, 2.5, '2.5 is not a valid value for "source"'),
+        ({"type": "string"}, ["kiosk"], '["kiosk"] is not a valid value'),
+        ({"type": "string"}, {"a": False}, '{"a": false} is not a valid value'),
+        ({"enum": ["a"]}, "caf\u00e9", '"caf\u00e9" is not a valid value'),
+    ],
+)
+def test_a_refused_hidden_value_is_shown_as_json(schema, value, shown):
+    model = object_model({"source": schema})
+
+    with pytest.raises(CampaignError) as caught:
+        build_form(make_campaign(model, {"hidden": {"source": value}}))
+
+    assert shown in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("ui", "shown"),
+    [
+        ({"fields": {"nmae": {}}}, 'the data model has no field "nmae"'),
+        ({"fields": {"name": {"widget": "radio"}}}, '"radio" cannot show'),
+        (
+            {"fields": {"pick": {"enum_labels": {"c": "C"}}}},
+            '"c" is not one of the options',
+        ),
+        ({"order": ["ghost"]}, 'the data model has no top-level field "ghost"'),
+    ],
+)
+def test_names_in_hint_errors_are_quoted_as_json(ui, shown):
+    with pytest.raises(CampaignError) as caught:
+        build_form(make_campaign(MODEL, ui))
+
+    assert shown in str(caught.value)

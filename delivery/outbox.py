@@ -845,12 +845,13 @@ class Outbox:
                 last_error=reason,
             )
             fields = _claim_fields("retry", claim, "pending", elapsed_ms, status)
+            next_try = max(wait, self.lease) if held else wait
             if isinstance(error, ApiError):
                 log.warning(
                     "Submission %s not delivered (%s); next try in %d s",
                     claim.id,
                     reason,
-                    wait.total_seconds(),
+                    next_try.total_seconds(),
                     extra=fields,
                 )
             else:
@@ -858,7 +859,7 @@ class Outbox:
                     "Submission %s not delivered after an unexpected error; "
                     "next try in %d s",
                     claim.id,
-                    wait.total_seconds(),
+                    next_try.total_seconds(),
                     exc_info=error,
                     extra=fields,
                 )

@@ -239,6 +239,24 @@ class TestRetryAfterUnavailable:
         assert (during_the_hold, after_it) == (0, 1)
         assert outbox.get(submission.id).state == "delivered"
 
+    @pytest.mark.parametrize(
+        ("error", "next_try"),
+        [
+            (UpstreamUnavailable("unavailable", status=503), "next try in 7 s"),
+            (UpstreamUnavailable("timed out"), "next try in 60 s"),
+        ],
+    )
+    def test_the_retry_log_says_when_the_next_try_really_is(
+        self, outbox, caplog, error, next_try
+    ):
+        caplog.set_level(logging.INFO, logger="delivery")
+        submission, _ = accept(outbox)
+
+        outbox.deliver(submission.id, FakeClient(error))
+
+        [retry] = [r for r in caplog.records if r.step == "retry"]
+        assert retry.getMessage().endswith(next_try)
+
     @pytest.mark.parametrize("status", [408, 429, 500, 503])
     def test_bare_api_errors_that_mean_later_are_retried(self, outbox, status):
         client = FakeClient(ApiError("busy", status=status))

@@ -131,7 +131,7 @@ def apply_hints(
             raise fail(
                 none_hints[id(node)],
                 "none_label",
-                "only an optional question shown as radios has a "
+                "only a question shown as radios that may be left out has a "
                 '"No answer" option to label',
             )
         if node.kind == "checklist":

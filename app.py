@@ -147,12 +147,17 @@ def connect_upstream(app: Flask) -> None:
         )
 
     app.config["UPSTREAM_URL"] = base_url
-    app.extensions["profile_client"] = ProfileClient(
-        base_url,
-        api_key,
-        connect_timeout=app.config["ANYROAD_CONNECT_TIMEOUT"],
-        read_timeout=app.config["ANYROAD_READ_TIMEOUT"],
-    )
+    try:
+        app.extensions["profile_client"] = ProfileClient(
+            base_url,
+            api_key,
+            connect_timeout=app.config["ANYROAD_CONNECT_TIMEOUT"],
+            read_timeout=app.config["ANYROAD_READ_TIMEOUT"],
+        )
+    except ValueError as exc:
+        raise config.ConfigError(
+            f"ANYROAD_API_URL or ANYROAD_API_KEY cannot be used: {exc}"
+        ) from None
     app.extensions["signer"] = TokenSigner(
         app.config["SECRET_KEY"],
         max_age=app.config["PAGE_TOKEN_MAX_AGE"],

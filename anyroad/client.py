@@ -123,9 +123,10 @@ def fetch_api_key(
     UpstreamUnavailable when no usable answer arrives.
     """
     url = base_url.rstrip("/") + "/users/key"
-    response = _send(
-        "key", "GET", url, auth=(email, password), timeout=(timeout, timeout)
-    )
+    # requests encodes str credentials as Latin-1, which cannot carry a
+    # "€" and spells "ä" differently from the UTF-8 the API reads.
+    credentials = (email.encode("utf-8"), password.encode("utf-8"))
+    response = _send("key", "GET", url, auth=credentials, timeout=(timeout, timeout))
     _raise_for_status("key", response)
 
     key = _attributes("key", response).get("key")
@@ -154,6 +155,12 @@ class ProfileClient:
                 f"The API base URL {base_url!r} must start with http:// or https://."
             )
 
+        if not api_key.isascii() or not api_key.isprintable():
+            raise ValueError(
+                "The API key holds a character an HTTP header cannot carry, "
+                "such as a line break pasted with it; copy it again."
+            )
+
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.timeout = (connect_timeout, read_timeout)
@@ -179,12 +186,14 @@ class ProfileClient:
 
         Raises ValueError when no criterion is given.
         """
+        if isinstance(experience_date, datetime):
+            experience_date = experience_date.date()  # the API takes a day
         criteria = {
             "booking_id": booking_id,
             "last_name": last_name,
             "experience_date": experience_date,
         }
-        criteria = {name: v for name, v in criteria.items() if v is not None}
+        criteria = {name: v for name, v in criteria.items() if v not in (None, "")}
         if not criteria:
             raise ValueError("Search needs a booking_id, last_name or experience_date.")
 

@@ -8,6 +8,7 @@ times) and RFC 3986 (URIs) closely enough for what guests type.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from typing import Any
@@ -118,13 +119,39 @@ def build_format_checker() -> FormatChecker:
 
 
 def ecma_pattern(validator, pattern: str, instance: Any, schema: dict):
-    """Check ``pattern`` as ECMA 262 reads it: \\d and \\w mean ASCII only.
+    """Check ``pattern`` as ECMA 262 reads it, which Draft 4 prescribes.
 
-    Python's re lets \\d match Arabic-Indic and other digits, which the
-    upstream's validator and the browser would refuse.
+    Python's re lets \\d match Arabic-Indic and other digits, and lets
+    ``$`` match before a final line feed; the upstream's validator and the
+    browser do neither.
     """
-    if isinstance(instance, str) and not re.search(pattern, instance, re.ASCII):
+    if isinstance(instance, str) and not as_python_regex(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.lru_cache(maxsize=256)
+def as_python_regex(pattern: str) -> re.Pattern:
+    """Compile an ECMA 262 pattern so that Python matches what ECMA does.
+
+    ``re.ASCII`` keeps \\d, \\w and \\b to ASCII, as ECMA has them. A
+    ``$`` outside a character class becomes ``\\Z``: without the
+    multiline flag, ECMA's ``$`` is the end of the input only.
+    """
+    python, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        python.append(char)
+
+    return re.compile("".join(python), re.ASCII)
 
 
 GuestformValidator = validators.extend(Draft4Validator, {"pattern": ecma_pattern})

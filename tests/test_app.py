@@ -109,6 +109,13 @@ def test_upstream_url_without_key_stops_start_up(settings):
         create_app(settings)
 
 
+def test_a_key_pasted_with_a_line_break_stops_start_up(settings):
+    settings["ANYROAD_API_KEY"] = "example-key-1234\n"
+
+    with pytest.raises(config.ConfigError, match="ANYROAD_API_KEY.*copy it again"):
+        create_app(settings)
+
+
 def test_bad_number_in_environment_names_the_variable(monkeypatch):
     monkeypatch.setenv("ANYROAD_READ_TIMEOUT", "ten")
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from anyroad.client import ProfileClient, encode_body, fetch_api_key
 from anyroad.errors import (
@@ -17,7 +18,7 @@ from anyroad.errors import (
     ProfileNotFound,
     UpstreamUnavailable,
 )
-from sandbox import demo
+from sandbox import demo, store
 from sandbox.server import start_sandbox
 from tests.anyroad.conftest import READ_TIMEOUT
 from tests.sandbox.conftest import set_approved_ips
@@ -42,6 +43,29 @@ def test_fetch_api_key_with_wrong_password_is_refused(sandbox):
 
     assert caught.value.status == 401
     assert "guess" not in str(caught.value)
+
+
+@pytest.mark.parametrize("password", ["pässwörd", "€uro-Pass", "密码"])
+def test_fetch_api_key_sends_credentials_in_utf_8(sandbox, sandbox_config, password):
+    connection = store.connect(sandbox_config["SANDBOX_DATABASE"])
+    with store.transaction(connection):
+        store.add_user(
+            connection,
+            store.User(
+                id="user-utf8",
+                account_id=demo.DEMO_ACCOUNT_ID,
+                first_name="Zoë",
+                last_name="Ünal",
+                email="zoë@example.com",
+                password_hash=generate_password_hash(password, demo.PASSWORD_METHOD),
+                api_key="key-of-zoe",
+            ),
+        )
+    connection.close()
+
+    key = fetch_api_key(sandbox.base_url, "zoë@example.com", password)
+
+    assert key == "key-of-zoe"
 
 
 def test_user_describes_the_keys_owner(client):
@@ -294,6 +318,25 @@ def test_logs_and_errors_hold_no_key_or_guest_data(sandbox, caplog):
     for secret in (secret_key, demo.DEMO_API_KEY, "Loblaw", "zoe@"):
         assert secret not in written
     assert "anyroad.client" in {r.name for r in caplog.records}
+
+
+@pytest.mark.parametrize("key", ["example-key-1234\n", "exam\rple", "clé"])
+def test_a_key_no_header_can_carry_is_refused_at_once(key):
+    with pytest.raises(ValueError, match="copy it again"):
+        ProfileClient("http://127.0.0.1:9", key)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"booking_id": 1234, "last_name": ""},
+        {"booking_id": 1234, "experience_date": datetime(2021, 3, 31, 15, 0)},
+    ],
+)
+def test_search_sends_blank_names_as_absent_and_days_without_times(client, criteria):
+    [profile] = client.search(**criteria)
+
+    assert profile.booking.id == 1234
 
 
 def test_base_url_must_be_http():

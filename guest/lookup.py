@@ -11,6 +11,9 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 BOOKING_ID = re.compile(r"^[0-9]{1,12}$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# A year-first date with one-digit months or days, or with a time after it,
+# as booking systems' merge fields write it into email links.
+YEAR_FIRST = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ].*)?$")
 
 # Apostrophes people paste from phones, word processors and other keyboard
 # layouts. The API promises to drop "apostrophes" from names it compares;
@@ -37,6 +40,25 @@ def _booking_id(form: Form, field: StringField) -> None:
         )
 
     field.data = digits
+
+
+def read_visit_date(value: str | None) -> str | None:
+    """Write a year-first date the way a date input holds it: 2021-03-31.
+
+    "2021-3-31" and "2021-03-31T15:00" from a link name the same day; a date
+    input would show them blank. Anything else is left as typed, for the
+    validator to explain.
+    """
+    if not isinstance(value, str):
+        return value
+
+    text = value.strip()
+    found = YEAR_FIRST.match(text)
+    if found is None:
+        return text
+
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def _experience_date(form: Form, field: StringField) -> None:
@@ -128,10 +150,26 @@ class LookupForm(Form):
     )
     experience_date = StringField(
         "Date of your visit",
-        filters=[_strip],
+        filters=[read_visit_date],
         validators=[
             DataRequired("Enter the date of your visit, like 2021-03-31."),
             _experience_date,
         ],
         render_kw={"type": "date"},
     )
+
+    def date_input_type(self) -> str:
+        """Show a date the picker cannot hold in a text input, so it stays seen.
+
+        A date input shows "31/03/2021" from a link as blank, and the guest
+        would only read that the date is missing.
+        """
+        text = self.experience_date.data or ""
+        if not text:
+            return "date"
+        try:
+            date.fromisoformat(text if ISO_DATE.match(text) else "")
+        except ValueError:
+            return "text"
+
+        return "date"

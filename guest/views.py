@@ -166,12 +166,7 @@ def embed_script():
 @bp.get("/f/<slug>")
 def show_lookup(slug: str):
     """Show the lookup step, filled in from an email link's query."""
-    requested = request.args.get("source")
-    if requested not in g.campaign.sources:
-        # An embedded form records "iframe" unless its tag names another
-        # source the campaign allows.
-        requested = "iframe" if g.embedded else None
-    source = g.campaign.source_for(requested)
+    source = default_source()
     prefill = {
         name: request.args.get(name, "")[:100]
         for name in ("booking_id", "last_name", "experience_date")
@@ -341,8 +336,27 @@ def choose_profile(profiles: list[Profile]) -> tuple[Profile | None, str]:
 
 
 def default_source() -> str:
-    """Pick the source to record when the page carries none: iframe if embedded."""
-    return g.campaign.source_for("iframe" if g.embedded else None)
+    """Pick the source to record when no token says it.
+
+    The URL's ``source`` when the campaign allows it (an email link, an
+    embed tag's ``data-source``); otherwise an embedded form records
+    "iframe", and any other the campaign's default.
+    """
+    requested = request.args.get("source")
+    if requested not in g.campaign.sources:
+        requested = "iframe" if g.embedded else None
+
+    return g.campaign.source_for(requested)
+
+
+def page_query(source: str) -> dict[str, str | None]:
+    """Give the query a page's form posts to: whether it is embedded, its source.
+
+    The signed token in the post says both, but a post refused before the
+    token is read (over a rate limit, too large, a token too old) still
+    gets an embedded error page with the way back to the same source.
+    """
+    return {"embed": "1" if g.embedded else None, "source": source}
 
 
 def show_form_for(profile: Profile, source: str):
@@ -437,6 +451,7 @@ def render_lookup(form: LookupForm, source: str, notice: str = "", status=200):
         lookup_token=token,
         notice=notice,
         embedded=g.embedded,
+        page_query=page_query(source),
         has_errors=bool(form.errors),
     )
 
@@ -461,6 +476,7 @@ def render_form_page(state: FormState, answers, first_name=None, notice=""):
         experience_time=state.experience_time,
         notice=notice,
         embedded=state.embedded,
+        page_query=page_query(state.source),
         has_errors=bool(getattr(answers, "error_summary", None)),
     )
 

@@ -7,7 +7,7 @@ page at 1280 and 360 px goes to docs/screenshots/.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -48,7 +48,7 @@ def test_email_link_guest_fixes_one_mistake_and_sends_answers_once(
     posts = []
 
     def count_answer_posts(request):
-        if request.method == "POST" and request.url.endswith("/answers"):
+        if request.method == "POST" and urlsplit(request.url).path.endswith("/answers"):
             posts.append(request.url)
 
     page.on("request", count_answer_posts)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import Guest, page
+from tests.conftest import Guest, build_app, page
 from tests.guest.helpers import DOC, stored_profile
 
 
@@ -113,3 +113,40 @@ def test_embedded_lookup_problems_keep_the_page_embedded(client):
         "#last_name",
         "#experience_date",
     ]
+
+
+def posted_from(client, query: str, **fields):
+    """Post the lookup the way the page at ``query`` would post it."""
+    lookup = page(client.get(f"/f/monster-mash{query}"))
+    form = lookup.select_one("form")
+    data = {"__lookup": lookup.select_one("input[name=__lookup]")["value"]}
+    data.update(fields)
+
+    return form["action"], client.post(form["action"], data=data)
+
+
+def test_a_refusal_before_the_token_is_read_keeps_the_page_embedded(settings, sandbox):
+    app = build_app({**settings, "LOOKUP_LIMIT_PER_BOOKING": "1 per hour"})
+    client = app.test_client()
+    lookup = {"booking_id": "1238", "last_name": "Nobody", "experience_date": ""}
+    posted_from(client, "?embed=1&source=email", **lookup)
+
+    action, refused = posted_from(client, "?embed=1&source=email", **lookup)
+
+    soup = page(refused)
+    back = soup.find("a", string="Back to the start")["href"]
+    assert action == "/f/monster-mash?embed=1&source=email"
+    assert refused.status_code == 429
+    assert "is-embedded" in soup.body["class"]
+    assert back == "/f/monster-mash?embed=1&source=email"
+
+
+def test_an_old_lookup_page_keeps_its_source_and_embedding(client):
+    response = client.post(
+        "/f/monster-mash?embed=1&source=email",
+        data={"__lookup": "stale", "booking_id": "1234"},
+    )
+
+    soup = page(response)
+    assert "is-embedded" in soup.body["class"]
+    assert soup.select_one("form")["action"] == "/f/monster-mash?embed=1&source=email"

@@ -162,3 +162,30 @@ def test_plain_name_is_sent_as_typed(guest, searched):
 def test_a_name_the_app_accepts_is_never_empty_to_the_api(name):
     if any(char.isalpha() for char in search_key(name)):
         assert normalise_last_name(tidy_last_name(name)) != ""
+
+
+@pytest.mark.parametrize(
+    ("in_link", "shown", "input_type"),
+    [
+        ("2021-03-31", "2021-03-31", "date"),
+        ("2021-3-31", "2021-03-31", "date"),
+        ("2021-03-31T15:00", "2021-03-31", "date"),
+        ("2021-03-31 15:00:00", "2021-03-31", "date"),
+        ("31/03/2021", "31/03/2021", "text"),
+        ("2021-02-30", "2021-02-30", "text"),
+    ],
+)
+def test_a_date_from_an_email_link_is_never_shown_as_blank(
+    guest, in_link, shown, input_type
+):
+    guest.open_lookup(f"?booking_id=1234&last_name=Loblaw&experience_date={in_link}")
+
+    field = guest.last_page.select_one("#experience_date")
+    assert (field["value"], field["type"]) == (shown, input_type)
+
+
+def test_a_year_first_date_with_short_parts_finds_the_booking(guest):
+    response = guest.find_booking("1234", "Loblaw", "2021-3-31")
+
+    assert response.status_code == 200
+    assert guest.last_page.select_one("input[name=__state]") is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -102,8 +102,16 @@ def handle_rate_limited(error: RateLimitExceeded):
 
 
 def handle_http_error(error: HTTPException):
-    """Render werkzeug's HTTP errors as guest pages."""
+    """Render werkzeug's HTTP errors as guest pages, or as JSON for the API.
+
+    The booking system calls ``/api/...`` and reads JSON, also when it
+    used the wrong method or path.
+    """
     status = error.code or 500
+    if request.path.startswith("/api/"):
+        headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]
+        return jsonify(error=error.description), status, headers
+
     title, message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
 
     return render_error(status, title, message)

@@ -51,6 +51,19 @@ def test_endpoint_refuses_callers_without_the_booking_system_token(
     assert "url" not in response.get_json()
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/api/deep-links", 405), ("POST", "/api/nothing-here", 404)],
+)
+def test_the_api_answers_wrong_methods_and_paths_in_json(client, method, path, status):
+    response = client.open(path, method=method)
+
+    assert response.status_code == status
+    assert response.is_json and response.get_json()["error"]
+    if status == 405:
+        assert "POST" in response.headers["Allow"]
+
+
 def test_endpoint_stays_closed_when_no_token_is_configured(app, client):
     app.config["BOOKING_SYSTEM_TOKEN"] = ""
 

@@ -2,26 +2,34 @@
 
 Checks run in one order everywhere: the key (401), the profile within the
 key's account (404), the caller's IP against the profile's campaign
-(403), then the request body (400) and its values (422).
+(403), then the request body and query string (400) and the values
+they carry (422).
 """
 
 from __future__ import annotations
 
 import base64
 import ipaddress
-import json
 import logging
 import re
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.security import check_password_hash
 
 from forms.campaign import Campaign
 from sandbox import store
 from sandbox.faults import DROP, GARBAGE, NORMAL
 from sandbox.names import normalise_last_name
+from sandbox.parameters import (
+    gather_copies,
+    pick_agreed,
+    read_json_object,
+    read_json_text,
+)
 from sandbox.problems import (
     FORBIDDEN,
     INVALID_KEY,
@@ -32,7 +40,12 @@ from sandbox.problems import (
 )
 from sandbox.schema import check_data_set
 from sandbox.state import current_state, get_db
-from sandbox.timestamps import TimestampError, format_utc, parse_timestamp
+from sandbox.timestamps import (
+    ASCII_WHITESPACE,
+    TimestampError,
+    format_utc,
+    parse_timestamp,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +54,22 @@ bp = Blueprint("api", __name__)
 UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
 )
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# Leading zeros, then at most the 19 digits a signed 64-bit integer has;
+# the bound keeps int() and SQLite from being handed an unreadable value.
+BOOKING_ID_PATTERN = re.compile(r"0*[0-9]{1,19}")
+# SQLite's INTEGER is a signed 64-bit integer: a larger id cannot name a
+# booking, and binding one to a query raises OverflowError.
+MAX_BOOKING_ID = 2**63 - 1
+BAD_BOOKING_ID = (
+    f"booking_id must be a whole number from 0 to {MAX_BOOKING_ID}, "
+    "the largest a signed 64-bit integer holds."
+)
 WRITABLE = ("captured_at", "data_set", "referrer_medium")
+PROFILE_ID_PARAMETER = "customer_profile_id"
 CRITERIA = ("booking_id", "last_name", "experience_date")
 MAX_MEDIUM_LENGTH = 255
+SEARCH_ALLOW = ["OPTIONS", "POST"]
 KIND_BY_ENDPOINT = {
     "api.issue_key": "user",
     "api.show_user": "user",
@@ -62,6 +87,14 @@ INJECTED_ERRORS = {
     504: "Gateway timeout.",
 }
 GARBAGE_PAGE = "<html><body><h1>Please wait</h1></body></html>"
+
+
+class Refused(Exception):
+    """A PATCH value was not accepted; the reasons say why."""
+
+    def __init__(self, reasons: list[dict[str, str]]) -> None:
+        super().__init__("A value was not accepted.")
+        self.reasons = reasons
 
 
 @bp.before_request
@@ -149,7 +182,7 @@ def update_profile(profile_id: str) -> Response:
             [],
         )
 
-    changes = read_changes(campaign)
+    changes = read_changes(campaign, profile.id)
     connection = get_db()
     with store.transaction(connection):
         store.update_profile(connection, profile.id, changes)
@@ -185,6 +218,16 @@ def search_profiles() -> Response:
         raise Problem(403, FORBIDDEN)
 
     return jsonify({"data": [render_profile(p) for p in visible]})
+
+
+@bp.route("/customer_profile/search", methods=["GET", "PUT", "PATCH", "DELETE"])
+def refuse_search_method() -> Response:
+    """Refuse with 405 every method on the search path but POST.
+
+    Without this rule GET and PATCH would reach the profile routes with
+    "search" as a profile id and answer a misleading 404.
+    """
+    raise MethodNotAllowed(valid_methods=SEARCH_ALLOW)
 
 
 @bp.errorhandler(Problem)
@@ -258,95 +301,137 @@ def is_address_approved(address: str, campaign: Campaign) -> bool:
     return False
 
 
-def read_json_object() -> dict[str, Any]:
-    """Parse the body as a JSON object, or refuse with 400."""
-    if not request.is_json:
-        raise Problem(400, "Send a JSON body with Content-Type: application/json.")
+def read_changes(campaign: Campaign, profile_id: str) -> dict[str, Any]:
+    """Check a PATCH's attributes and return them in storage form.
 
-    try:
-        body = json.loads(request.get_data(), parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "The body is not valid JSON.") from None
+    The attributes may come in the JSON body, in the query string (the
+    contract lists them as query parameters, data_set as JSON text), or
+    both. Copies of one attribute must agree once read; the request is
+    refused with 400 before any value is judged (422) otherwise.
+    """
+    body = read_patch_body()
+    refuse_unwritable(body)
+    refuse_unknown_query(profile_id)
+    copies = gather_attribute_copies(body)
 
-    if not isinstance(body, dict):
-        raise Problem(400, "The body must be a JSON object.")
-
-    return body
-
-
-def read_changes(campaign: Campaign) -> dict[str, Any]:
-    """Check a PATCH body and return the attributes to store, in storage form."""
-    body = read_json_object()
-    unknown = sorted(set(body) - set(WRITABLE))
-    if unknown:
-        raise Problem(
-            400,
-            "The body names attributes that cannot be changed.",
-            [
-                _reason(
-                    f"/{name}",
-                    "additionalProperties",
-                    "This attribute cannot be changed.",
-                )
-                for name in unknown
-            ],
-        )
-
-    reasons = []
-    changes = dict(body)
-    if "data_set" in body:
-        reasons.extend(check_data_set(campaign.data_model, body["data_set"]))
-
-    if body.get("captured_at") is not None:
-        try:
-            changes["captured_at"] = format_utc(_read_captured_at(body["captured_at"]))
-        except TimestampError as exc:
-            reasons.append(_reason("/captured_at", "format", str(exc)))
-
-    medium = body.get("referrer_medium")
-    if medium is not None and (
-        not isinstance(medium, str) or len(medium) > MAX_MEDIUM_LENGTH
-    ):
-        reasons.append(
-            _reason(
-                "/referrer_medium",
-                "type",
-                f"Use a string of at most {MAX_MEDIUM_LENGTH} characters.",
-            )
-        )
+    readers: dict[str, Callable[[Any], Any]] = {
+        "captured_at": _read_captured_at,
+        "data_set": lambda value: _read_data_set(campaign, value),
+        "referrer_medium": _read_referrer_medium,
+    }
+    changes, reasons = {}, []
+    for name, values in sorted(copies.items()):
+        read, refused = _read_copies(readers[name], values)
+        reasons.extend(refused)
+        if not refused:
+            changes[name] = pick_agreed(name, read)
 
     if reasons:
-        raise Problem(422, "Some values were not accepted; see reasons.", reasons)
+        raise Problem(
+            422, "Some values were not accepted; see reasons.", _tidy(reasons)
+        )
 
     return changes
 
 
-def read_criteria() -> dict[str, Any]:
-    """Read search criteria from the query string and any JSON body."""
-    criteria: dict[str, Any] = dict(request.args.items())
-    if request.get_data():
-        for name, value in read_json_object().items():
-            if name in criteria and str(criteria[name]) != str(value):
-                raise Problem(400, f"{name} is given twice with different values.")
-            criteria[name] = value
+def gather_attribute_copies(body: dict[str, Any]) -> dict[str, list[Any]]:
+    """List each attribute's copies, reading a data_set sent as query text."""
+    copies = gather_copies(body)
+    copies.pop(PROFILE_ID_PARAMETER, None)
+    for index, text in enumerate(request.args.getlist("data_set")):
+        copies["data_set"][index] = read_json_text(text, "The data_set query parameter")
 
-    unknown = sorted(set(criteria) - set(CRITERIA))
+    return copies
+
+
+def read_patch_body() -> dict[str, Any]:
+    """Read the PATCH body, which may be left out when the query carries all.
+
+    A PATCH whose query string holds parameters and whose body is empty
+    counts as ``{}``, whatever its Content-Type; without either, the
+    body is read as before and an empty one is refused.
+    """
+    if request.args and not request.get_data():
+        return {}
+
+    return read_json_object()
+
+
+def refuse_unwritable(body: dict[str, Any]) -> None:
+    """Refuse with 400 a body naming attributes that cannot be changed."""
+    unknown = sorted(set(body) - set(WRITABLE))
+    if not unknown:
+        return
+
+    raise Problem(
+        400,
+        "The body names attributes that cannot be changed.",
+        [
+            _reason(
+                f"/{name}", "additionalProperties", "This attribute cannot be changed."
+            )
+            for name in unknown
+        ],
+    )
+
+
+def refuse_unknown_query(profile_id: str) -> None:
+    """Refuse with 400 a PATCH query naming anything but the writable attributes.
+
+    ``customer_profile_id`` is allowed as the contract lists it, but only
+    when it names the profile in the path.
+    """
+    allowed = (*WRITABLE, PROFILE_ID_PARAMETER)
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise Problem(
+            400, f"Unknown query parameters {unknown}; use any of {list(allowed)}."
+        )
+
+    named = request.args.getlist(PROFILE_ID_PARAMETER)
+    if any(value.strip(ASCII_WHITESPACE).lower() != profile_id for value in named):
+        raise Problem(
+            400, f"{PROFILE_ID_PARAMETER} is given twice with different values."
+        )
+
+
+def read_criteria() -> dict[str, Any]:
+    """Read search criteria from the query string and any JSON body.
+
+    A null or empty copy counts as not given. Copies of one criterion are
+    compared once read, so ``01234`` agrees with 1234 and "loblaw" with
+    "Loblaw", while two different booking ids are refused.
+    """
+    copies = gather_copies(read_json_object() if request.get_data() else {})
+    unknown = sorted(set(copies) - set(CRITERIA))
     if unknown:
         raise Problem(
             400, f"Unknown search criteria {unknown}; use any of {list(CRITERIA)}."
         )
 
-    chosen = {name: v for name, v in criteria.items() if v is not None and v != ""}
-    if not chosen:
+    given = {
+        name: [value for value in values if value is not None and value != ""]
+        for name, values in copies.items()
+    }
+    criteria = {
+        "booking_id": pick_agreed(
+            "booking_id", [_read_booking_id(v) for v in given.get("booking_id", [])]
+        ),
+        "last_name": pick_agreed(
+            "last_name",
+            [_read_last_name(v) for v in given.get("last_name", [])],
+            key=normalise_last_name,
+        ),
+        "experience_date": pick_agreed(
+            "experience_date", [_read_date(v) for v in given.get("experience_date", [])]
+        ),
+    }
+    if all(value is None for value in criteria.values()):
         raise Problem(
             400, "Give at least one of booking_id, last_name or experience_date."
         )
 
-    return {
-        "booking_id": _read_booking_id(chosen.get("booking_id")),
-        "last_name": _read_last_name(chosen.get("last_name")),
-        "experience_date": _read_date(chosen.get("experience_date")),
-    }
+    return criteria
 
 
 def render_profile(profile: store.ProfileRecord) -> dict[str, Any]:
@@ -375,30 +460,67 @@ def render_profile(profile: store.ProfileRecord) -> dict[str, Any]:
     return {"attributes": attributes, "id": profile.id, "type": "customer_profile"}
 
 
-def _read_captured_at(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise TimestampError("Send captured_at as a string.")
+def _read_copies(
+    read: Callable[[Any], Any], values: list[Any]
+) -> tuple[list[Any], list[dict[str, str]]]:
+    accepted, reasons = [], []
+    for value in values:
+        try:
+            accepted.append(read(value))
+        except Refused as exc:
+            reasons.extend(exc.reasons)
 
-    return parse_timestamp(value)
+    return accepted, reasons
 
 
-def _read_booking_id(value: Any) -> int | None:
+def _read_captured_at(value: Any) -> str | None:
     if value is None:
         return None
 
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    try:
+        if not isinstance(value, str):
+            raise TimestampError("Send captured_at as a string.")
+        return format_utc(parse_timestamp(value))
+    except TimestampError as exc:
+        raise Refused([_reason("/captured_at", "format", str(exc))]) from exc
+
+
+def _read_data_set(campaign: Campaign, value: Any) -> Any:
+    reasons = check_data_set(campaign.data_model, value)
+    if reasons:
+        raise Refused(reasons)
+
+    return value
+
+
+def _read_referrer_medium(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and len(value) <= MAX_MEDIUM_LENGTH):
         return value
 
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    raise Refused(
+        [
+            _reason(
+                "/referrer_medium",
+                "type",
+                f"Use a string of at most {MAX_MEDIUM_LENGTH} characters.",
+            )
+        ]
+    )
 
-    raise Problem(400, "booking_id must be a whole number.")
+
+def _read_booking_id(value: Any) -> int:
+    if isinstance(value, str):
+        digits = value.strip(ASCII_WHITESPACE)
+        value = int(digits) if BOOKING_ID_PATTERN.fullmatch(digits) else None
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= MAX_BOOKING_ID:
+            return value
+
+    raise Problem(400, BAD_BOOKING_ID)
 
 
-def _read_last_name(value: Any) -> str | None:
-    if value is None:
-        return None
-
+def _read_last_name(value: Any) -> str:
     if not isinstance(value, str):
         raise Problem(400, "last_name must be a string.")
 
@@ -408,10 +530,7 @@ def _read_last_name(value: Any) -> str | None:
     return value
 
 
-def _read_date(value: Any) -> str | None:
-    if value is None:
-        return None
-
+def _read_date(value: Any) -> str:
     if isinstance(value, str) and DATE_PATTERN.fullmatch(value):
         try:
             return date.fromisoformat(value).isoformat()
@@ -429,5 +548,7 @@ def _reason(pointer: str, keyword: str, message: str) -> dict[str, str]:
     return {"pointer": pointer, "keyword": keyword, "message": message}
 
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON.")
+def _tidy(reasons: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Sort reasons by pointer, dropping those repeated by a second copy."""
+    unique = {(r["pointer"], r["keyword"], r["message"]) for r in reasons}
+    return [_reason(*parts) for parts in sorted(unique)]

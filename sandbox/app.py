@@ -16,7 +16,7 @@ from typing import Any
 import click
 from flask import Flask, Response, jsonify
 from flask.cli import with_appcontext
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from forms.campaign import load_campaigns
 from sandbox import api, control, demo, store
@@ -78,6 +78,7 @@ def create_sandbox_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(control.bp, url_prefix="/_sandbox")
     app.register_error_handler(HTTPException, answer_http_error)
     app.register_error_handler(Exception, answer_unexpected_error)
+    app.after_request(empty_no_content)
     app.teardown_appcontext(close_db)
     app.cli.add_command(seed_command)
     app.wsgi_app = ConnectionDropper(app.wsgi_app)  # type: ignore[method-assign]
@@ -134,6 +135,23 @@ def answer_http_error(error: HTTPException) -> Response:
     status = error.code or 500
     response = jsonify({"error": HTTP_MESSAGES.get(status, f"{error.name}.")})
     response.status_code = status
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+
+    return response
+
+
+def empty_no_content(response: Response) -> Response:
+    """Strip a 204 answer of any body and Content-Type.
+
+    RFC 9110 section 15.3.5: a 204 has no content, so a media type would
+    describe nothing; Flask would otherwise label it text/html.
+    """
+    if response.status_code == 204:
+        response.set_data(b"")
+        del response.headers["Content-Type"]
+        del response.headers["Content-Length"]
+
     return response
 
 

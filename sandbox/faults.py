@@ -19,6 +19,9 @@ KINDS = ("user", "search", "get", "patch")
 ERROR_STATUSES = (401, 403, 429, 500, 502, 503, 504)
 RATE_KEYS = ("drop_rate", "error_rate", "garbage_rate")
 KIND_KEYS = {"delay", "error_status", "apply_then_drop_rate", *RATE_KEYS}
+# A day outlasts any client timeout; threading's wait cannot take the
+# larger values JSON allows (1e300 overflows its clock, and 1e400 is inf).
+MAX_DELAY = 86400
 
 NORMAL = "normal"
 DROP = "drop"
@@ -105,7 +108,11 @@ def _read_kind(kind: str, raw: Any) -> KindFaults:
             continue
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ValueError(f"The fault {kind}.{key} must be a number.")
-        if value < 0 or (key.endswith("_rate") and value > 1):
+        if key == "delay" and not 0 <= value <= MAX_DELAY:
+            raise ValueError(
+                f"The fault {kind}.delay must be from 0 to {MAX_DELAY} seconds."
+            )
+        if key.endswith("_rate") and not 0 <= value <= 1:
             raise ValueError(f"The fault {kind}.{key} must be between 0 and 1.")
 
     status = raw.get("error_status", 503)

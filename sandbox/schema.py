@@ -4,24 +4,35 @@ jsonschema only checks the formats whose optional packages happen to be
 installed, and Draft 4's own checker knows no "date". A sandbox that
 passed "2021-02-30" because a package was missing would hide form bugs,
 so every format used in campaign files is checked here with the stdlib.
+
+Draft 4 reads ``pattern`` and ``patternProperties`` as ECMA 262 regular
+expressions. Python's differ (``$`` matches before a final newline, ``\\d``
+takes any script's digits), so the regexes go through the app's own
+ECMA translation, ``forms.formats.as_python_regex``. The format checkers
+stay the sandbox's own, so the two sides check each other.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from datetime import date, time
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import Draft4Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from forms.campaign import json_pointer
-from sandbox.timestamps import TimestampError, parse_timestamp
+from forms.formats import as_python_regex, ecma_pattern
+from sandbox.timestamps import TimestampError, read_local_timestamp, read_offset
 
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
-TIME_PATTERN = re.compile(r"\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?")
+# RFC 3339 digits are ASCII only; without re.ASCII \d takes any script's.
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+TIME_PATTERN = re.compile(
+    r"\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@(?:[^@\s.]+\.)+[^@\s.]+")
 HOSTNAME_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
@@ -49,11 +60,14 @@ def is_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
 
-    if not TIME_PATTERN.fullmatch(value):
+    match = TIME_PATTERN.fullmatch(value)
+    if not match:
         return False
 
     try:
         time.fromisoformat(value[:8])
+        if match["offset"]:
+            read_offset(match["offset"])
     except ValueError:
         return False
 
@@ -62,11 +76,16 @@ def is_time(value: object) -> bool:
 
 @format_checker.checks("date-time")
 def is_date_time(value: object) -> bool:
+    """Tell whether a string is an RFC 3339 date-time.
+
+    A data_set keeps the text as sent, so a time that would leave the
+    years 1 to 9999 only once moved to UTC is still a valid one here.
+    """
     if not isinstance(value, str):
         return True
 
     try:
-        parse_timestamp(value)
+        read_local_timestamp(value)
     except TimestampError:
         return False
 
@@ -126,6 +145,48 @@ def is_uri(value: object) -> bool:
     return bool(has_scheme) and not any(c.isspace() for c in value)
 
 
+def check_ecma_pattern_properties(
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: dict
+) -> Iterator[ValidationError]:
+    """Check ``patternProperties`` with names matched the ECMA 262 way."""
+    if not validator.is_type(instance, "object"):
+        return
+
+    for pattern, subschema in patterns.items():
+        regex = as_python_regex(pattern)
+        for name, value in instance.items():
+            if regex.search(name):
+                yield from validator.descend(
+                    value, subschema, path=name, schema_path=pattern
+                )
+
+
+def check_ecma_additional_properties(
+    validator: Any, allowed: Any, instance: Any, schema: dict
+) -> Iterator[ValidationError]:
+    """Check ``additionalProperties``, knowing names by ECMA 262 patterns."""
+    if not validator.is_type(instance, "object"):
+        return
+
+    extras = _unexpected(instance, schema)
+    if validator.is_type(allowed, "object"):
+        for name in extras:
+            yield from validator.descend(instance[name], allowed, path=name)
+    elif allowed is False and extras:
+        names = ", ".join(repr(name) for name in extras)
+        yield ValidationError(f"Additional properties are not allowed ({names}).")
+
+
+SandboxValidator = validators.extend(
+    Draft4Validator,
+    {
+        "pattern": ecma_pattern,
+        "patternProperties": check_ecma_pattern_properties,
+        "additionalProperties": check_ecma_additional_properties,
+    },
+)
+
+
 def check_data_set(model: dict[str, Any], data_set: Any) -> list[dict[str, str]]:
     """List every way a data_set breaks the data model; empty means valid.
 
@@ -133,7 +194,7 @@ def check_data_set(model: dict[str, Any], data_set: Any) -> list[dict[str, str]]
     and a message. A missing or unexpected property is pointed at by its
     own name, so a form can put the message next to the right field.
     """
-    validator = Draft4Validator(model, format_checker=format_checker)
+    validator = SandboxValidator(model, format_checker=format_checker)
     reasons = []
     for error in validator.iter_errors(data_set):
         reasons.extend(_describe(error))
@@ -165,7 +226,7 @@ def _describe(error: ValidationError) -> list[dict[str, str]]:
 
 def _unexpected(instance: dict, schema: dict) -> list[str]:
     known = set(schema.get("properties", {}))
-    patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+    patterns = [as_python_regex(p) for p in schema.get("patternProperties", {})]
     return sorted(
         name
         for name in instance

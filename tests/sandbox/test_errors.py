@@ -16,7 +16,6 @@ NOT_FOUND = {"error": "Customer profile not found."}
         "00000000-0000-4000-8000-000000000000",
         "not-a-uuid",
         "56c934fa03c246f4b7f96d44bafdd5a2",
-        "search",
     ],
 )
 def test_unknown_or_malformed_profile_id_is_404(api, profile_id):
@@ -145,7 +144,7 @@ def test_patch_naming_read_only_attributes_is_400_with_reasons(api):
             405,
             "Method not allowed.",
         ),
-        ("get", "/customer_profile/search", 404, "Customer profile not found."),
+        ("get", "/customer_profile/search", 405, "Method not allowed."),
     ],
 )
 def test_routing_errors_answer_in_the_api_style(client, method, path, status, error):
@@ -154,6 +153,50 @@ def test_routing_errors_answer_in_the_api_style(client, method, path, status, er
     )
 
     assert response.status_code == status
+    assert response.get_json() == {"error": error}
+
+
+@pytest.mark.parametrize("method", ["get", "head", "patch", "put", "delete"])
+def test_search_path_refuses_every_method_but_post_with_405(client, method):
+    response = getattr(client, method)(
+        f"{API}/customer_profile/search",
+        headers={"X-API-KEY": demo.DEMO_API_KEY},
+    )
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    if method != "head":
+        assert response.get_json() == {"error": "Method not allowed."}
+
+
+def test_wrong_method_on_a_profile_says_which_are_allowed(client):
+    response = client.delete(f"{API}/customer_profile/{demo.DOC_PROFILE_ID}")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, PATCH"
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        (
+            '{"data_set": {"flavor_profile": 1e400}}',
+            "The number 1e400 is too large to store.",
+        ),
+        (
+            '{"data_set": {"flavor_profile": ' + "9" * 4301 + "}}",
+            "A number has more than 4300 digits, too many to store.",
+        ),
+        (
+            '{"data_set": ' + "[" * 5000 + "]" * 5000 + "}",
+            "The body nests too deeply to read.",
+        ),
+    ],
+)
+def test_json_python_cannot_hold_is_400_not_500(api, body, error):
+    response = api.patch(demo.DOC_PROFILE_ID, body)
+
+    assert response.status_code == 400
     assert response.get_json() == {"error": error}
 
 

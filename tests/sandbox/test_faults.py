@@ -18,7 +18,13 @@ from tests.sandbox.conftest import API, KEY_HEADERS
         ({"serch": {}}, "Unknown fault keys ['serch']"),
         ({"get": {"drop": 1}}, "Unknown keys ['drop'] in the faults for 'get'"),
         ({"get": {"drop_rate": 1.5}}, "must be between 0 and 1"),
-        ({"get": {"delay": -1}}, "must be between 0 and 1"),
+        (
+            {"get": {"delay": -1}},
+            "The fault get.delay must be from 0 to 86400 seconds.",
+        ),
+        ({"get": {"delay": 1e300}}, "get.delay must be from 0 to 86400 seconds."),
+        ({"get": {"delay": float("inf")}}, "get.delay must be from 0 to 86400"),
+        ({"get": {"drop_rate": float("nan")}}, "must be between 0 and 1"),
         ({"get": {"delay": "slow"}}, "The fault get.delay must be a number."),
         ({"get": {"error_status": 418}}, "get.error_status must be one of"),
         ({"get": {"drop_rate": 0.6, "error_rate": 0.6}}, "add up to more than 1"),
@@ -163,7 +169,11 @@ def test_stats_count_patches_and_keep_distinct_bodies(client, api):
 def test_stats_reset_forgets_everything(client, api):
     api.patch(demo.DOC_PROFILE_ID, {})
 
-    assert client.delete("/_sandbox/stats").status_code == 204
+    reset = client.delete("/_sandbox/stats")
+
+    assert reset.status_code == 204
+    assert reset.data == b""
+    assert "Content-Type" not in reset.headers
 
     stats = client.get("/_sandbox/stats").get_json()
     assert stats["patches"] == {}

@@ -200,7 +200,8 @@ def test_captured_at_is_stored_in_utc(api, sent, stored):
         "2021-03-01T24:00:00Z",
         "2021-03-01T00:00Z",
         "2021-03-01T00:00:00+25:00",
-        "0001-01-01T00:00:00+01:00",
+        "2021-03-01T00:00:00-٠٨:٠٠",
+        "٢٠٢١-03-01T00:00:00Z",
         1614585600,
     ],
 )
@@ -214,6 +215,49 @@ def test_captured_at_without_offset_or_not_a_timestamp_is_422(api, sent):
         api.get(demo.DOC_PROFILE_ID).get_json()["data"]["attributes"]["captured_at"]
         is None
     )
+
+
+@pytest.mark.parametrize(
+    "sent", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00"]
+)
+def test_captured_at_outside_the_stored_years_says_so(api, sent):
+    response = api.patch(demo.DOC_PROFILE_ID, {"captured_at": sent})
+
+    assert response.status_code == 422
+    assert response.get_json()["reasons"] == [
+        {
+            "pointer": "/captured_at",
+            "keyword": "format",
+            "message": "The timestamp falls outside 0001-01-01T00:00:00Z to "
+            "9999-12-31T23:59:59Z, the range the API stores.",
+        }
+    ]
+
+
+def test_earliest_and_latest_storable_captured_at_are_kept(api):
+    earliest = api.patch(
+        demo.DOC_PROFILE_ID, {"captured_at": "0001-01-01T01:00:00+01:00"}
+    )
+    latest = api.patch(
+        demo.DOC_PROFILE_ID, {"captured_at": "9999-12-31T21:59:59-02:00"}
+    )
+
+    assert attributes(earliest)["captured_at"] == "0001-01-01T00:00:00Z"
+    assert attributes(latest)["captured_at"] == "9999-12-31T23:59:59Z"
+
+
+@pytest.mark.parametrize(
+    "postcode",
+    ["AB1 2CD\n", "AB1 2CD\r\n", "AB١ 2CD"],
+)
+def test_pattern_follows_ecma_262_not_python(api, postcode):
+    response = api.patch(
+        demo.TASTING_PROFILE_ID, {"data_set": {**VALID_TASTING, "postcode": postcode}}
+    )
+
+    assert response.status_code == 422
+    [reason] = response.get_json()["reasons"]
+    assert (reason["pointer"], reason["keyword"]) == ("/data_set/postcode", "pattern")
 
 
 @pytest.mark.parametrize("medium", [7, "x" * 256, ["email"]])
@@ -249,3 +293,149 @@ def test_approved_ip_ranges_are_honoured(settings, campaigns_dir):
 
     assert inside.status_code == 200
     assert outside.status_code == 403
+
+
+def patch_with_query(api, query, body=b"", **kwargs):
+    """PATCH the contract's profile with query parameters and, if given, a body."""
+    if body == b"":
+        kwargs.setdefault("content_type", None)
+    return api.patch(demo.DOC_PROFILE_ID, body, query_string=query, **kwargs)
+
+
+def test_query_parameters_are_stored_like_body_attributes(api):
+    response = patch_with_query(
+        api,
+        {"referrer_medium": "qp", "captured_at": "2022-01-01T00:00:00-08"},
+        {},
+    )
+
+    assert response.status_code == 200
+    assert attributes(response)["referrer_medium"] == "qp"
+    assert attributes(response)["captured_at"] == "2022-01-01T08:00:00Z"
+
+
+def test_data_set_query_parameter_is_json_text(api):
+    response = patch_with_query(
+        api, {"data_set": '{"flavor_profile": "smoke"}'}, content_type=None
+    )
+
+    assert response.status_code == 200
+    assert attributes(response)["data_set"] == {"flavor_profile": "smoke"}
+
+
+def test_query_and_body_attributes_are_merged(api):
+    response = patch_with_query(
+        api, {"referrer_medium": "web"}, {"data_set": {"flavor_profile": "red"}}
+    )
+
+    assert attributes(response)["referrer_medium"] == "web"
+    assert attributes(response)["data_set"] == {"flavor_profile": "red"}
+
+
+@pytest.mark.parametrize(
+    "query, body",
+    [
+        ({"referrer_medium": "web"}, {"referrer_medium": "web"}),
+        (
+            {"captured_at": "2021-03-01 00:00:00-08"},
+            {"captured_at": "2021-03-01T08:00:00Z"},
+        ),
+        (
+            {"data_set": '{"flavor_profile":"red"}'},
+            {"data_set": {"flavor_profile": "red"}},
+        ),
+        ({"customer_profile_id": demo.DOC_PROFILE_ID.upper()}, {}),
+    ],
+)
+def test_copies_that_read_the_same_are_accepted(api, query, body):
+    response = patch_with_query(api, query, body)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, body, name",
+    [
+        ({"referrer_medium": "qp"}, {"referrer_medium": "email"}, "referrer_medium"),
+        ({"referrer_medium": "qp"}, {"referrer_medium": None}, "referrer_medium"),
+        ({"referrer_medium": ["qp", "web"]}, b"", "referrer_medium"),
+        (
+            {"captured_at": "2021-03-01T00:00:00Z"},
+            {"captured_at": "2021-03-01T00:00:00-08"},
+            "captured_at",
+        ),
+        (
+            {"data_set": '{"flavor_profile":"red"}'},
+            {"data_set": {"flavor_profile": "smoke"}},
+            "data_set",
+        ),
+        (
+            {"customer_profile_id": demo.TASTING_PROFILE_ID},
+            {},
+            "customer_profile_id",
+        ),
+    ],
+)
+def test_copies_with_different_values_are_400_and_store_nothing(api, query, body, name):
+    before = api.get(demo.DOC_PROFILE_ID).get_json()
+
+    response = patch_with_query(api, query, body)
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": f"{name} is given twice with different values."
+    }
+    assert api.get(demo.DOC_PROFILE_ID).get_json() == before
+
+
+def test_unknown_query_parameters_are_400_naming_them(api):
+    response = patch_with_query(api, {"bogus": "1", "referrer_medium": "qp"}, {})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "Unknown query parameters ['bogus']; use any of ['captured_at', "
+        "'data_set', 'referrer_medium', 'customer_profile_id']."
+    }
+
+
+def test_data_set_query_parameter_that_is_not_json_is_400(api):
+    response = patch_with_query(api, {"data_set": "{flavor_profile: red}"})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "The data_set query parameter is not valid JSON."
+    }
+
+
+def test_query_values_are_judged_like_body_values(api):
+    response = patch_with_query(
+        api,
+        {"captured_at": "yesterday", "data_set": '{"flavor_profile": 6}'},
+        {"referrer_medium": 7},
+    )
+
+    assert response.status_code == 422
+    reasons = response.get_json()["reasons"]
+    assert [(r["pointer"], r["keyword"]) for r in reasons] == [
+        ("/captured_at", "format"),
+        ("/data_set/flavor_profile", "type"),
+        ("/referrer_medium", "type"),
+    ]
+
+
+def test_same_bad_value_in_both_places_gives_one_reason(api):
+    response = patch_with_query(
+        api, {"captured_at": "yesterday"}, {"captured_at": "yesterday"}
+    )
+
+    assert response.status_code == 422
+    assert len(response.get_json()["reasons"]) == 1
+
+
+def test_patch_with_neither_query_nor_body_is_still_400(api):
+    response = api.patch(demo.DOC_PROFILE_ID, b"", content_type=None)
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "Send a JSON body with Content-Type: application/json."
+    }

@@ -8,6 +8,11 @@ from sandbox import demo
 from sandbox.app import create_sandbox_app
 from tests.sandbox.conftest import KEY_HEADERS, set_approved_ips
 
+BAD_BOOKING_ID = (
+    "booking_id must be a whole number from 0 to 9223372036854775807, "
+    "the largest a signed 64-bit integer holds."
+)
+
 
 @pytest.mark.parametrize(
     "last_name, booking_ids",
@@ -116,11 +121,12 @@ def test_search_encodes_guest_fields_in_base64(api):
             None,
             "Give at least one of booking_id, last_name or experience_date.",
         ),
-        ({"booking_id": "12a"}, None, "booking_id must be a whole number."),
-        ({"booking_id": 12.5}, None, "booking_id must be a whole number."),
-        ({"booking_id": True}, None, "booking_id must be a whole number."),
-        ({"booking_id": -4}, None, "booking_id must be a whole number."),
-        (None, {"booking_id": "١٢٣٤"}, "booking_id must be a whole number."),
+        ({"booking_id": "12a"}, None, BAD_BOOKING_ID),
+        ({"booking_id": 12.5}, None, BAD_BOOKING_ID),
+        ({"booking_id": True}, None, BAD_BOOKING_ID),
+        ({"booking_id": -4}, None, BAD_BOOKING_ID),
+        (None, {"booking_id": "١٢٣٤"}, BAD_BOOKING_ID),
+        (None, {"booking_id": "\u00a01234"}, BAD_BOOKING_ID),
         (
             {"experience_date": "31/03/2021"},
             None,
@@ -160,6 +166,84 @@ def test_bad_criteria_are_400(api, body, query, error):
 
     assert response.status_code == 400
     assert response.get_json() == {"error": error}
+
+
+@pytest.mark.parametrize(
+    "body, query",
+    [
+        ({"booking_id": 10**30}, None),
+        ({"booking_id": 2**63}, None),
+        ({"booking_id": "9223372036854775808"}, None),
+        (None, {"booking_id": "9" * 40}),
+        (None, {"booking_id": "9" * 5000}),
+    ],
+)
+def test_booking_id_beyond_64_bits_is_400_naming_the_limit(api, body, query):
+    response = api.search(body, query=query)
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": BAD_BOOKING_ID}
+
+
+def test_largest_64_bit_booking_id_is_searched_and_matches_nothing(api):
+    response = api.search({"booking_id": 2**63 - 1})
+
+    assert response.status_code == 204
+
+
+def test_booking_id_with_many_leading_zeros_is_read_as_its_number(api):
+    response = api.search(query={"booking_id": "0" * 30 + "1234"})
+
+    assert api.booking_ids(response) == [demo.DOC_BOOKING_ID]
+
+
+@pytest.mark.parametrize(
+    "body, query",
+    [
+        (None, {"booking_id": ["1234", "1235"]}),
+        (None, {"experience_date": ["2021-03-31", "2021-04-01"]}),
+        (None, {"last_name": ["Loblaw", "Müller"]}),
+        ({"booking_id": 1235}, {"booking_id": ["1234", "01234"]}),
+        ({"last_name": "D'Angelo"}, {"last_name": "Loblaw"}),
+    ],
+)
+def test_one_criterion_with_two_different_values_is_400(api, body, query):
+    response = api.search(body, query=query)
+
+    name = next(iter(query))
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": f"{name} is given twice with different values."
+    }
+
+
+@pytest.mark.parametrize(
+    "body, query, booking_ids",
+    [
+        ({"booking_id": 1234}, {"booking_id": "01234"}, [1234]),
+        (None, {"booking_id": ["1234", " 1234"]}, [1234]),
+        ({"booking_id": "1234"}, {"booking_id": "1234"}, [1234]),
+        ({"last_name": "Loblaw"}, {"last_name": "loblaw"}, [1234, 1240]),
+        ({"last_name": "D'Angelo"}, {"last_name": ["dangelo", "D’ANGELO"]}, [1235]),
+        ({"last_name": None}, {"last_name": "Loblaw"}, [1234, 1240]),
+        ({"experience_date": "2021-04-10"}, {"experience_date": ""}, [2001, 2002]),
+    ],
+)
+def test_copies_of_a_criterion_agree_when_they_read_the_same(
+    api, body, query, booking_ids
+):
+    response = api.search(body, query=query)
+
+    assert response.status_code == 200
+    assert api.booking_ids(response) == booking_ids
+
+
+def test_search_with_no_match_has_no_body_and_no_content_type(api):
+    response = api.search({"booking_id": 99999})
+
+    assert response.status_code == 204
+    assert response.data == b""
+    assert "Content-Type" not in response.headers
 
 
 def test_non_json_search_body_is_400(client):

@@ -1,0 +1,109 @@
+"""Parameters that may come from the query string, the JSON body, or both.
+
+The contract lists the search criteria and the PATCH attributes under
+"Query Params", yet its examples send them as JSON bodies, so the sandbox
+takes either. One name can then arrive more than once (twice in the query
+string, or once in each place). The copies are compared after they are
+read, so ``01234`` and ``1234`` agree while ``1234`` and ``1235`` are
+refused, rather than one of them being picked silently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import request
+
+from sandbox.problems import Problem
+
+# Python refuses to turn longer digit strings into an int (its default
+# int_max_str_digits), so a longer JSON integer cannot be read at all.
+MAX_INTEGER_DIGITS = 4300
+
+
+def read_json_text(text: str | bytes, what: str) -> Any:
+    """Parse JSON text strictly, or refuse with 400 naming ``what``.
+
+    NaN and Infinity are not JSON. A number too large for a float would be
+    read as infinity and written back out as ``Infinity``, and an integer
+    longer than Python reads cannot be stored, so both are refused too.
+    """
+    try:
+        return json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_read_finite_float,
+            parse_int=_read_integer,
+        )
+    except RecursionError:
+        raise Problem(400, f"{what} nests too deeply to read.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, f"{what} is not valid JSON.") from None
+
+
+def read_json_object() -> dict[str, Any]:
+    """Parse the body as a JSON object, or refuse with 400."""
+    if not request.is_json:
+        raise Problem(400, "Send a JSON body with Content-Type: application/json.")
+
+    body = read_json_text(request.get_data(), "The body")
+    if not isinstance(body, dict):
+        raise Problem(400, "The body must be a JSON object.")
+
+    return body
+
+
+def gather_copies(body: dict[str, Any]) -> dict[str, list[Any]]:
+    """List every copy of each parameter: the query string's, then the body's."""
+    copies = {name: request.args.getlist(name) for name in request.args}
+    for name, value in body.items():
+        copies.setdefault(name, []).append(value)
+
+    return copies
+
+
+def pick_agreed(
+    name: str, values: list[Any], key: Callable[[Any], Hashable] | None = None
+) -> Any:
+    """Return the value every copy of a parameter shares; None if none given.
+
+    ``values`` are the copies already read. They are compared by ``key``,
+    by default their canonical JSON text, which tells 1 from 1.0 and from
+    true where Python's ``==`` would not. Raises Problem 400 when they
+    differ.
+    """
+    compare = key or canonical_json
+    if len({compare(value) for value in values}) > 1:
+        raise Problem(400, f"{name} is given twice with different values.")
+
+    return values[0] if values else None
+
+
+def canonical_json(value: Any) -> str:
+    """Write a value as JSON text that two equal values always share."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _read_finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise Problem(400, f"The number {text[:40]} is too large to store.")
+
+    return number
+
+
+def _read_integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise Problem(
+            400,
+            f"A number has more than {MAX_INTEGER_DIGITS} digits, too many to store.",
+        )
+
+    return int(text)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON.")

@@ -278,6 +278,7 @@ def thank_you(slug: str):
         campaign=g.campaign,
         embedded=g.embedded,
         again=request.args.get("again") == "1",
+        just_sent=request.args.get("sent") == "1",
     )
 
 
@@ -493,7 +494,16 @@ def redirect_to_thanks(slug: str, again: bool = False):
     kept, and the guest is told how to change them.
     """
     embed = "1" if g.embedded else None
-    url = url_for(".thank_you", slug=slug, embed=embed, again="1" if again else None)
+    # "sent" marks the one showing that follows a post that kept answers:
+    # only that one tells the venue's page (guest.js drops the mark from
+    # the address, so a reload does not tell it twice).
+    url = url_for(
+        ".thank_you",
+        slug=slug,
+        embed=embed,
+        again="1" if again else None,
+        sent=None if again else "1",
+    )
 
     return redirect(url, code=303)
 

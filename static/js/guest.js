@@ -170,6 +170,15 @@
     window.addEventListener("load", report);
   }
 
+  // The thank-you page is told the answers were just sent by "sent=1" in
+  // its address; dropping it means a reload shows the page but does not
+  // tell the venue's page a second time.
+  function forgetSent() {
+    var url = new URL(window.location.href);
+    url.searchParams.delete("sent");
+    window.history.replaceState(window.history.state, "", url.toString());
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     submitOnce();
     linkSummaryToFields();
@@ -181,6 +190,7 @@
       var thanks = document.querySelector("[data-submitted]");
       if (thanks) {
         tellParent({ type: "guestform:submitted", campaign: thanks.dataset.submitted });
+        forgetSent();
       }
     }
   });

@@ -94,6 +94,11 @@ def test_guest_finishes_the_embedded_form_with_third_party_cookies_blocked(
     assert page.evaluate("() => window.submittedEvents") == [
         {"detail": {"campaign": "monster-mash"}, "target": "guestform-frame"}
     ]
+    assert "sent=1" not in frame.url, "a reload must not tell the venue again"
+    frame.evaluate("() => window.location.reload()")
+    form.get_by_role("heading", name="Thank you").wait_for()
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.submittedEvents.length") == 1
     profile = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY).get(
         demo.DOC_PROFILE_ID
     )

@@ -44,7 +44,7 @@ def test_whole_embedded_flow_works_without_any_cookie(cookieless_guest, sandbox)
 
     assert found.status_code == 200 and "is-embedded" in guest.last_page.body["class"]
     assert sent.status_code == 303
-    assert sent.headers["Location"].endswith("/f/monster-mash/thanks?embed=1")
+    assert sent.headers["Location"].endswith("/f/monster-mash/thanks?embed=1&sent=1")
     assert stored_profile(sandbox).data_set == {"flavor_profile": "smoke"}
     responses = [lookup, found, sent, thanks]
     assert all("Set-Cookie" not in r.headers for r in responses)
@@ -66,6 +66,19 @@ def test_thank_you_page_hands_the_parent_the_campaign_slug_and_nothing_else(
     }
     assert data == {"data-submitted": "monster-mash"}
     assert not re.search(r"Bob|Loblaw|smoke", soup.get_text())
+
+
+def test_only_the_showing_after_a_submit_tells_the_parent(guest, client):
+    guest.find_booking(*DOC, query="?embed=1")
+    first = guest.submit({"flavor_profile": "smoke"})
+    replayed = guest.submit({"flavor_profile": "smoke"})
+
+    opened_later = page(client.get("/f/monster-mash/thanks?embed=1"))
+    after_replay = page(client.get(replayed.headers["Location"]))
+
+    assert "sent=1" in first.headers["Location"]
+    assert opened_later.select("[data-submitted]") == []
+    assert after_replay.select("[data-submitted]") == []
 
 
 def test_plain_iframe_without_the_script_or_embed_flag_still_works(

@@ -116,7 +116,7 @@ def test_submitted_answers_reach_the_profile_with_source_and_utc_time(guest, san
     response = guest.submit({"flavor_profile": "red", "custom_attribute": ""})
 
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/f/monster-mash/thanks")
+    assert response.headers["Location"].endswith("/f/monster-mash/thanks?sent=1")
     profile = stored_profile(sandbox)
     assert profile.data_set == {"flavor_profile": "red"}
     assert profile.referrer_medium == "email"

@@ -33,6 +33,14 @@ FRAME_ANCESTOR = re.compile(
 # isolates its page (COEP) only loads it when we say so.
 CROSS_SITE_PATHS = ("/embed.js",)
 PRIVATE_TYPES = {"text/html", "application/json"}
+# A venue page that isolates itself (COEP: require-corp) shows a frame only
+# when the framed page agrees to be embedded across origins and isolates
+# itself too. "credentialless" keeps a campaign's https logo loading
+# without a CORP header of its own.
+FRAMED_PAGE = (
+    ("Cross-Origin-Resource-Policy", "cross-origin"),
+    ("Cross-Origin-Embedder-Policy", "credentialless"),
+)
 EVERY_PAGE = (
     ("X-Content-Type-Options", "nosniff"),
     # Email links carry the booking details in the query: never pass the
@@ -108,6 +116,8 @@ def add_security_headers(response: Response) -> Response:
     if not getattr(g, "frame_ancestors", None):
         # For browsers too old to read frame-ancestors.
         wanted.append(("X-Frame-Options", "DENY"))
+    else:
+        wanted.extend(FRAMED_PAGE)
 
     wanted.extend(EVERY_PAGE)
     if request.path in CROSS_SITE_PATHS:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from string import Template
+
 import pytest
+from werkzeug.wrappers import Response
 
 from anyroad.client import ProfileClient
 from sandbox import demo
 from tests.browser.conftest import (
+    VENUE_PAGE,
     WIDTHS,
+    LiveServer,
     horizontal_overflow,
     screenshot,
     wait_until,
@@ -111,3 +116,48 @@ def test_guest_finishes_the_embedded_form_with_third_party_cookies_blocked(
     top = cookieless_browser.new_page()
     top.goto(f"{form_site.url}/f/monster-mash")
     assert top.evaluate(COOKIE_PROBE)["cookie"] == "probe=1"
+
+
+ISOLATION = {
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@pytest.fixture
+def isolated_venue_site(form_site):
+    """The venue's page again, this time cross-origin isolated (COEP and COOP)."""
+    html = Template(VENUE_PAGE.read_text(encoding="utf-8")).substitute(
+        form_url=form_site.url
+    )
+
+    def venue(environ, start_response):
+        page = Response(html, mimetype="text/html", headers=ISOLATION)
+        return page(environ, start_response)
+
+    server = LiveServer(venue)
+    yield server
+    server.stop()
+
+
+def test_an_isolated_venue_page_shows_the_form_and_hears_it_was_sent(
+    browser_page, isolated_venue_site, sandbox
+):
+    page = browser_page
+    page.set_default_timeout(8000)
+    page.goto(isolated_venue_site.url)
+    form = page.frame_locator("iframe.guestform-frame")
+
+    form.get_by_label("Last name").fill("Loblaw")
+    form.get_by_label("Date of your visit").fill("2021-03-31")
+    form.get_by_role("button", name="Find my booking").click()
+    form.get_by_label("Which flavors stood out?").fill("Cedar")
+    form.get_by_role("button", name="Send my answers").click()
+    form.get_by_role("heading", name="Thank you").wait_for()
+
+    assert page.evaluate("() => window.crossOriginIsolated") is True
+    wait_until(lambda: page.evaluate("() => window.submittedEvents.length") == 1)
+    profile = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY).get(
+        demo.DOC_PROFILE_ID
+    )
+    assert profile.data_set == {"flavor_profile": "Cedar"}

@@ -52,6 +52,7 @@ def test_pages_outside_a_campaign_refuse_every_frame(client, method, path):
 
     assert directives(response)["frame-ancestors"] == "'none'"
     assert response.headers["X-Frame-Options"] == "DENY"
+    assert "Cross-Origin-Embedder-Policy" not in response.headers
 
 
 @pytest.mark.parametrize(
@@ -70,6 +71,8 @@ def test_campaign_pages_may_be_framed_by_the_listed_origins_only(client, path):
         DEMO_ANCESTORS
     )
     assert "X-Frame-Options" not in response.headers
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert response.headers["Cross-Origin-Embedder-Policy"] == "credentialless"
 
 
 def test_upstream_failure_inside_a_campaign_can_still_be_shown_in_its_frame(

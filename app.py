@@ -44,6 +44,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     logs.configure(app)
     config.check_settings(app.config)
     config.ensure_secrets(app.config, app.instance_path)
+    config.require_public_url(app.config)
 
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

@@ -108,6 +108,13 @@ def read_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     return settings
 
 
+# gunicorn's default worker timeout (the Procfile keeps it), and the most
+# the two upstream timeouts may add up to beneath it, leaving the app time
+# to answer the guest itself.
+GUNICORN_TIMEOUT = 30
+UPSTREAM_WAIT_LIMIT = 28
+
+
 def check_settings(settings: dict[str, Any]) -> None:
     """Refuse values that would start an app that cannot serve a guest.
 
@@ -122,6 +129,15 @@ def check_settings(settings: dict[str, Any]) -> None:
                 "and 300 (it must stay below gunicorn's worker timeout)."
             )
 
+    timeouts = settings["ANYROAD_CONNECT_TIMEOUT"] + settings["ANYROAD_READ_TIMEOUT"]
+    if timeouts >= UPSTREAM_WAIT_LIMIT:
+        raise ConfigError(
+            f"ANYROAD_CONNECT_TIMEOUT + ANYROAD_READ_TIMEOUT is {timeouts:g} s; "
+            f"keep them under {UPSTREAM_WAIT_LIMIT} s together. gunicorn stops a "
+            f"worker after {GUNICORN_TIMEOUT} s, and a guest waiting on a slower "
+            "upstream would get its bare error page instead of ours."
+        )
+
     _require_at_least(settings, "PAGE_TOKEN_MAX_AGE", 60, "seconds")
     _require_at_least(
         settings, "PAGE_TOKEN_RENEW_WITHIN", settings["PAGE_TOKEN_MAX_AGE"], "seconds"
@@ -134,7 +150,6 @@ def check_settings(settings: dict[str, Any]) -> None:
         "days (a delivered answer must be remembered for as long as its page "
         "can be posted again, or a replay would be sent twice)",
     )
-    timeouts = settings["ANYROAD_CONNECT_TIMEOUT"] + settings["ANYROAD_READ_TIMEOUT"]
     _require_at_least(
         settings,
         "OUTBOX_LEASE_SECONDS",
@@ -200,6 +215,26 @@ def ensure_secrets(settings: dict[str, Any], instance_path: str) -> None:
             "OUTBOX_KEY is not a Fernet key: it must be 32 url-safe Base64 "
             f"bytes ({_hint('OUTBOX_KEY')})."
         ) from exc
+
+
+def require_public_url(settings: dict[str, Any]) -> None:
+    """Stop a production app that would mint deep links to loopback.
+
+    With BOOKING_SYSTEM_TOKEN set the booking system asks for links to put
+    in guests' emails; without PUBLIC_URL they would name this machine's
+    development address.
+    """
+    production = is_under_gunicorn() and not settings.get("TESTING")
+    if (
+        production
+        and settings.get("BOOKING_SYSTEM_TOKEN")
+        and not settings.get("PUBLIC_URL")
+    ):
+        raise ConfigError(
+            "PUBLIC_URL is not set, and BOOKING_SYSTEM_TOKEN lets the booking "
+            "system ask for links to email to guests: set PUBLIC_URL to the "
+            "address guests use, such as https://forms.example.com."
+        )
 
 
 def _kept_secret(folder: Path, name: str, make) -> str:

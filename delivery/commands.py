@@ -1,4 +1,4 @@
-"""The ``flask outbox`` commands: the worker, and the operator's tools.
+"""The ``flask --app app outbox`` commands: the worker, and the operator's tools.
 
 An operator meets the outbox only here: to create the table, run the
 worker, see what failed, queue it again once the cause is fixed, and purge
@@ -65,6 +65,8 @@ def init_db_command() -> None:
 def worker_command(once: bool, poll: float) -> None:
     """Deliver waiting submissions, retrying with backoff, until stopped."""
     outbox = current_outbox()
+    refuse_a_demo_upstream()
+    refuse_a_key_that_opens_nothing(outbox)
     stop = threading.Event()
 
     def request_stop(signum, _frame) -> None:
@@ -76,9 +78,47 @@ def worker_command(once: bool, poll: float) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    log.info("Outbox worker started", extra={"step": "worker"})
+    log.info(
+        "Outbox worker started: store %s, upstream %s",
+        outbox.engine.url.render_as_string(hide_password=True),
+        current_app.config.get("UPSTREAM_URL", "?"),
+        extra={"step": "worker"},
+    )
     attempted = outbox.run_worker(current_client, stop=stop, poll=poll, once=once)
-    log.info("Outbox worker stopped after %d deliveries", attempted)
+    log.info("Outbox worker stopped after %d delivery attempts", attempted)
+
+
+def refuse_a_demo_upstream() -> None:
+    """Stop a worker that would deliver to a demo sandbox of its own.
+
+    With no ANYROAD_API_URL the app starts an embedded sandbox, which is
+    right for ``python app.py`` (its worker thread shares it) but not for a
+    worker process started without the web app's environment: it would
+    mark real answers delivered while the real upstream never saw them.
+    """
+    app = current_app
+    if "sandbox" in app.extensions and app.config.get("ANYROAD_API_URL") != "embedded":
+        raise click.ClickException(
+            "ANYROAD_API_URL is not set, so this worker would deliver answers to "
+            "a demo sandbox of its own and mark them delivered. Start it with "
+            "the web app's environment (ANYROAD_API_URL, ANYROAD_API_KEY, "
+            "DATABASE_URL, OUTBOX_KEY), or set ANYROAD_API_URL=embedded to "
+            "deliver to the demo sandbox on purpose."
+        )
+
+
+def refuse_a_key_that_opens_nothing(outbox: Outbox) -> None:
+    """Stop a worker whose OUTBOX_KEY cannot open the answers waiting.
+
+    Each row it tried would be marked failed for the operator, when all
+    that is wrong is the worker's own setting.
+    """
+    if outbox.opens_waiting_answers() is False:
+        raise click.ClickException(
+            "OUTBOX_KEY cannot open any of the answers waiting in the outbox. "
+            "Give the worker the same OUTBOX_KEY as the web app (during a key "
+            "rotation, both keys, comma-separated, the new one first)."
+        )
 
 
 @outbox_cli.command("failed")
@@ -94,8 +134,8 @@ def failed_command() -> None:
         click.echo(format_row(submission))
 
     click.echo(
-        f"{len(failed)} failed. Fix the cause, then run `flask outbox retry ID` "
-        "or `flask outbox retry --all`."
+        f"{len(failed)} failed. Fix the cause, then run "
+        "`flask --app app outbox retry ID` or `flask --app app outbox retry --all`."
     )
 
 

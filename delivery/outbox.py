@@ -442,6 +442,7 @@ class Outbox:
         client = client_factory()
         attempted = 0
         next_purge = self._clock()
+        outage = StoreOutage()
 
         while not stop.is_set():
             if not once and self._clock() >= next_purge:
@@ -454,9 +455,10 @@ class Outbox:
                 if once:
                     raise
 
-                log.exception("The outbox store failed; trying again shortly")
-                stop.wait(poll)
+                stop.wait(outage.began_or_went_on(poll))
                 continue
+
+            outage.ended()
 
             if outcome is not None:
                 attempted += 1
@@ -492,10 +494,13 @@ class Outbox:
                 return None
 
             body = json.loads(self._cipher.decrypt(sealed))
-        except (SQLAlchemyError, InvalidToken, ValueError):
-            log.exception(
-                "Could not read the unsent answers of a profile; showing the "
-                "upstream's",
+        except (SQLAlchemyError, InvalidToken, ValueError) as exc:
+            # A warning, not a traceback: while the store is down every
+            # lookup comes here, and /healthz already says so.
+            log.warning(
+                "Could not read the unsent answers of a profile (%s); showing "
+                "the upstream's",
+                type(exc).__name__,
                 extra={
                     "step": "lookup",
                     "campaign": campaign,
@@ -506,6 +511,34 @@ class Outbox:
 
         data_set = body.get("data_set") if isinstance(body, dict) else None
         return data_set if isinstance(data_set, dict) else None
+
+    def opens_waiting_answers(self, sample: int = 5) -> bool | None:
+        """Tell whether this outbox's keys open the answers waiting to be sent.
+
+        Reads the bodies of a few pending rows. None when nothing waits (no
+        way to tell); False when not one of them opens, which means the
+        process was given another OUTBOX_KEY than the one that sealed them.
+        """
+        with self.engine.connect() as conn:
+            sealed = conn.execute(
+                select(submissions.c.body)
+                .where(submissions.c.state == PENDING)
+                .where(submissions.c.body.is_not(None))
+                .limit(sample)
+            ).scalars()
+            bodies = list(sealed)
+
+        if not bodies:
+            return None
+
+        for body in bodies:
+            try:
+                self._cipher.decrypt(body)
+            except InvalidToken:
+                continue
+            return True
+
+        return False
 
     def failed(self) -> list[Submission]:
         """List the submissions that wait for an operator, oldest first."""
@@ -925,7 +958,7 @@ class Outbox:
         if submission is None:
             raise LookupError(
                 f"No outbox submission has id {submission_id}; list the failed "
-                "ones with `flask outbox failed`."
+                "ones with `flask --app app outbox failed`."
             )
 
         return submission
@@ -949,6 +982,46 @@ class Outbox:
 
     def _now(self) -> datetime:
         return _naive_utc(self._clock())
+
+
+class StoreOutage:
+    """Log an outage of the outbox store once, and wait longer as it lasts.
+
+    A worker polling a store that is down would otherwise write a traceback
+    every second; one when it starts, one line when it ends, and waits that
+    double up to ``STORE_WAIT_CAP`` tell the person on call enough.
+    """
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.started = 0.0
+
+    def began_or_went_on(self, poll: float) -> float:
+        """Note one more failed poll; give how long to wait before the next."""
+        if self.failures == 0:
+            self.started = time.monotonic()
+            log.exception(
+                "The outbox store failed; the worker waits and tries again. "
+                "Check DATABASE_URL and the database server.",
+                extra={"step": "worker", "outcome": "store_down"},
+            )
+        self.failures += 1
+
+        return min(poll * 2 ** (self.failures - 1), STORE_WAIT_CAP)
+
+    def ended(self) -> None:
+        """Note a poll that reached the store; log the end of an outage."""
+        if self.failures:
+            log.warning(
+                "The outbox store answers again after %d s; the worker goes on",
+                time.monotonic() - self.started,
+                extra={"step": "worker", "outcome": "store_back"},
+            )
+        self.failures = 0
+
+
+# The longest a worker waits between polls of a store that is down.
+STORE_WAIT_CAP = 30.0
 
 
 def _digest(idempotency_key: str, caller: str) -> str:

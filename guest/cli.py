@@ -33,6 +33,12 @@ def deep_link_command(campaign: str, profile_id: str, source: str) -> None:
         raise click.UsageError(str(exc)) from exc
 
     click.echo(url)
+    if not app.config["PUBLIC_URL"]:
+        click.echo(
+            "PUBLIC_URL is not set, so the link names the development address; "
+            "set PUBLIC_URL before emailing links to guests.",
+            err=True,
+        )
     expires = link_expiry(app).strftime("%Y-%m-%d %H:%M UTC")
     click.echo(
         f"The link opens the form until {expires} "

@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from anyroad.errors import ProfileNotFound
@@ -54,6 +55,10 @@ HONEYPOT = Markup(
 )
 bp.add_app_template_global(HONEYPOT, "honeypot")
 
+NOT_KEPT = (
+    "We could not save your answers just now. They are still here: please "
+    "send them again in a minute."
+)
 FORM_TYPE = "application/x-www-form-urlencoded"
 BROKEN_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
@@ -264,7 +269,20 @@ def submit_answers(slug: str):
         log_step("submit", "invalid", started)
         return render_form_page(state, answers)
 
-    outcome = deliver_answers(state, data_set)
+    try:
+        outcome = deliver_answers(state, data_set)
+    except SQLAlchemyError:
+        # Not kept, so not thanked: the answers go back to the guest, who
+        # can send them again, and the operator learns where to look.
+        log_step("submit", "store_down", started)
+        log.error(
+            "Could not keep a submission: the outbox store failed. Check "
+            "DATABASE_URL and /healthz.",
+            extra={"step": "submit", "campaign": slug, "outcome": "store_down"},
+        )
+        page, _, headers = render_form_page(state, answers, notice=NOT_KEPT)
+        return page, 503, headers
+
     log_step("submit", outcome, started)
 
     return redirect_to_thanks(slug, again=outcome.startswith("replayed_"))

@@ -179,6 +179,12 @@ def test_flask_command_runs_with_a_broken_campaign_left_out(
     [
         ("ANYROAD_READ_TIMEOUT", 0, "ANYROAD_READ_TIMEOUT is 0"),
         ("ANYROAD_CONNECT_TIMEOUT", float("inf"), "ANYROAD_CONNECT_TIMEOUT is inf"),
+        (
+            "ANYROAD_READ_TIMEOUT",
+            40,
+            "ANYROAD_CONNECT_TIMEOUT + ANYROAD_READ_TIMEOUT is 43.05 s; keep them "
+            "under 28 s",
+        ),
         ("PAGE_TOKEN_MAX_AGE", -5, "PAGE_TOKEN_MAX_AGE is -5"),
         ("DEEP_LINK_DAYS", 0, "DEEP_LINK_DAYS is 0"),
         ("OUTBOX_RETENTION_DAYS", 1, "OUTBOX_RETENTION_DAYS is 1"),
@@ -218,4 +224,13 @@ def test_gunicorn_refuses_a_short_secret_key(settings, monkeypatch):
     settings["SECRET_KEY"] = "abc"
 
     with pytest.raises(config.ConfigError, match="SECRET_KEY is too short"):
+        create_app(settings)
+
+
+def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gunicorn.arbiter", object())
+    settings.pop("TESTING")
+    settings.update(SECRET_KEY="s" * 32, BOOKING_SYSTEM_TOKEN="t" * 32, PUBLIC_URL="")
+
+    with pytest.raises(config.ConfigError, match="PUBLIC_URL is not set"):
         create_app(settings)

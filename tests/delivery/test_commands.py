@@ -1,4 +1,5 @@
 import pytest
+from cryptography.fernet import Fernet
 
 from anyroad.errors import DataRejected, InvalidApiKey
 from tests.delivery.fakes import FakeClient
@@ -125,3 +126,29 @@ def test_rotate_key_command_reports_resealed_bodies(run, outbox):
     outbox.accept("a", "monster-mash", PROFILE, BODY)
 
     assert "Sealed 1 body" in run("rotate-key").output
+
+
+def test_worker_refuses_to_deliver_to_a_demo_sandbox_of_its_own(app, run, outbox):
+    app.extensions["sandbox"] = object()  # what create_app adds without an URL
+    app.config["ANYROAD_API_URL"] = ""
+    submission, _ = outbox.accept("a", "monster-mash", PROFILE, BODY)
+
+    result = run("worker", "--once")
+
+    assert result.exit_code == 1
+    assert "ANYROAD_API_URL is not set" in result.output
+    assert outbox.get(submission.id).state == "pending"
+
+
+def test_worker_refuses_a_key_that_opens_none_of_the_waiting_answers(
+    app, run, outbox, make_outbox
+):
+    sealed_elsewhere = make_outbox(key=Fernet.generate_key().decode())
+    submission, _ = sealed_elsewhere.accept("a", "monster-mash", PROFILE, BODY)
+    app.extensions["profile_client_factory"] = FakeClient
+
+    result = run("worker", "--once")
+
+    assert result.exit_code == 1
+    assert "OUTBOX_KEY cannot open any of the answers waiting" in result.output
+    assert outbox.get(submission.id).state == "pending"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy
 from cryptography.fernet import Fernet
+from sqlalchemy.exc import OperationalError
 
 from anyroad.client import encode_body
 from anyroad.errors import (
@@ -1011,3 +1012,41 @@ class TestProfileOrder:
         assert outbox.get(newer.id) is not None
         assert outbox.get(older.id).state == "superseded"
         assert client.sent_to(PROFILE) == [encode_body(body_for("second"))]
+
+
+class RecordedStop:
+    """A stop event that records each wait and ends after ``rounds`` waits."""
+
+    def __init__(self, rounds):
+        self.rounds = rounds
+        self.waits = []
+
+    def is_set(self):
+        return len(self.waits) >= self.rounds
+
+    def wait(self, seconds):
+        self.waits.append(seconds)
+
+
+class TestStoreOutage:
+    def test_an_outage_is_logged_once_and_waited_out_longer_each_time(
+        self, outbox, client, caplog, monkeypatch
+    ):
+        caplog.set_level(logging.INFO, logger="delivery")
+        answers = iter([OperationalError("x", {}, Exception("down"))] * 6 + [None])
+
+        def deliver_next(_client):
+            answer = next(answers)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        monkeypatch.setattr(outbox, "deliver_next", deliver_next)
+        stop = RecordedStop(rounds=7)
+
+        outbox.run_worker(lambda: client, stop=stop, poll=1.0)
+
+        assert stop.waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 1.0]
+        outcomes = [getattr(r, "outcome", None) for r in caplog.records]
+        assert outcomes.count("store_down") == 1
+        assert outcomes.count("store_back") == 1

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from sandbox import demo
 from tests.conftest import page
@@ -381,3 +382,24 @@ def test_coming_back_while_answers_wait_shows_them_not_the_older_ones(guest, san
         guest.last_page.select_one(".notice")
     )
     assert stored_profile(sandbox).data_set is None
+
+
+def test_answers_the_outbox_cannot_keep_come_back_to_the_guest(
+    app, guest, sandbox, monkeypatch, caplog
+):
+    def store_down(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(app.extensions["outbox"], "accept_and_deliver", store_down)
+    guest.find_booking(*DOC)
+
+    response = guest.submit({"flavor_profile": "plum"})
+
+    assert response.status_code == 503
+    assert guest.last_page.select_one("#f-flavor_profile")["value"] == "plum"
+    assert "could not save your answers" in text_of(
+        guest.last_page.select_one(".notice")
+    )
+    assert patches_received(sandbox) == 0
+    assert "plum" not in caplog.text
+    assert "DATABASE_URL" in caplog.text

@@ -207,6 +207,16 @@ def test_cli_prints_only_the_link_on_stdout_and_the_link_opens_the_form(app):
     assert soup.select_one("input[name=__state]")["value"]
 
 
+def test_cli_warns_when_the_link_names_the_development_address(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "")
+    monkeypatch.setenv("PORT", "5077")
+
+    result = app.test_cli_runner().invoke(args=["deep-link", "monster-mash", PROFILE])
+
+    assert result.stdout.startswith("http://127.0.0.1:5077/f/monster-mash/link?t=")
+    assert "PUBLIC_URL is not set" in result.stderr
+
+
 @pytest.mark.parametrize(
     "arguments, named",
     [

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from delivery.backoff import RetryPolicy
 from delivery.cipher import build_cipher
@@ -39,7 +40,8 @@ def init_app(app: Flask) -> Outbox:
     ``OUTBOX_KEY`` (one or more Fernet keys, comma-separated, newest first)
     and the ``OUTBOX_*`` numbers in ``DEFAULTS``.
 
-    :raises ValueError: when OUTBOX_KEY, DATABASE_URL or a number is unusable.
+    :raises ValueError: when OUTBOX_KEY, DATABASE_URL or a number is
+        unusable, or the store cannot be reached to create its table.
     """
     url = app.config.get("DATABASE_URL") or "sqlite:///" + os.path.join(
         app.instance_path, "guestform.db"
@@ -69,7 +71,16 @@ def init_app(app: Flask) -> Outbox:
         retention=timedelta(days=number("OUTBOX_RETENTION_DAYS")),
         failed_retention=timedelta(days=number("OUTBOX_FAILED_RETENTION_DAYS")),
     )
-    outbox.create_schema()
+    try:
+        outbox.create_schema()
+    except SQLAlchemyError as exc:
+        where = outbox.engine.url.render_as_string(hide_password=True)
+        cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise ValueError(
+            f"The outbox store at DATABASE_URL ({where}) cannot be used: "
+            f"{type(exc).__name__}: {cause}. Check that the server runs, the "
+            "database exists and the user may create tables."
+        ) from None
 
     app.extensions["outbox"] = outbox
     app.cli.add_command(outbox_cli)

@@ -66,3 +66,20 @@ def test_init_app_refuses_unusable_settings(tmp_path, setting, value, message):
 
     with pytest.raises(ValueError, match=message):
         delivery.init_app(app)
+
+
+def test_a_store_that_cannot_be_reached_stops_start_up_naming_it(tmp_path):
+    app = Flask("guestform-test", instance_path=str(tmp_path))
+    closed_port = "postgresql+psycopg://guest:secret@127.0.0.1:9/outbox"
+    app.config.update(OUTBOX_KEY=KEY, DATABASE_URL=closed_port)
+
+    with pytest.raises(ValueError) as caught:
+        delivery.init_app(app)
+
+    message = str(caught.value)
+    assert message.startswith(
+        "The outbox store at DATABASE_URL "
+        "(postgresql+psycopg://guest:***@127.0.0.1:9/outbox) cannot be used: "
+        "OperationalError"
+    )
+    assert "secret" not in message

@@ -62,6 +62,9 @@ submissions = Table(
     Column("failed_at", DateTime, nullable=True),
     Index("ix_outbox_submissions_due", "state", "next_attempt_at"),
     Index("ix_outbox_submissions_profile", "profile_id", "state"),
+    # A profile's rows in the order guests made them: the newest for the
+    # lookup, and the newer ones each send checks (Outbox._turn_of).
+    Index("ix_outbox_submissions_profile_order", "profile_id", "id"),
 )
 
 

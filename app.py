@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -52,7 +53,13 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     load_campaign_forms(app)
     connect_upstream(app)
     delivery.init_app(app)
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        raise config.ConfigError(
+            f"RATELIMIT_STORAGE_URI cannot be used ({exc}); write it like "
+            "redis://127.0.0.1:6379/0, or unset it to count in memory."
+        ) from None
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(views.bp)

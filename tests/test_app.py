@@ -191,6 +191,7 @@ def test_flask_command_runs_with_a_broken_campaign_left_out(
         ("OUTBOX_LEASE_SECONDS", 5, "OUTBOX_LEASE_SECONDS is 5"),
         ("LOOKUP_LIMIT_PER_IP", "garbage", "LOOKUP_LIMIT_PER_IP is 'garbage'"),
         ("LOOKUP_LIMIT_PER_BOOKING", "ten", "LOOKUP_LIMIT_PER_BOOKING is 'ten'"),
+        ("RATELIMIT_STORAGE_URI", "foo://bar", "RATELIMIT_STORAGE_URI cannot be used"),
     ],
 )
 def test_unusable_setting_stops_start_up_naming_it(settings, name, value, expected):

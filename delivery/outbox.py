@@ -799,20 +799,18 @@ class Outbox:
         return None
 
     def _finish_superseded(self, claim: _Claim) -> Outcome:
-        won = self._finish(claim, state=SUPERSEDED, body=None, last_error=None)
+        self._finish(claim, state=SUPERSEDED, body=None, last_error=None)
         log.info(
             "Submission %s not sent: a newer submission replaces it",
             claim.id,
             extra=_claim_fields("deliver", claim, SUPERSEDED, None),
         )
-        if not won:
-            self._log_lost_lease(claim)
 
         return SUPERSEDED
 
     def _finish_waiting(self, claim: _Claim) -> Outcome:
         # The claim counted an attempt; waiting one's turn is not one.
-        won = self._finish(
+        self._finish(
             claim,
             next_attempt_at=self._now() + WAIT_TURN,
             attempts=claim.attempt - 1,
@@ -822,8 +820,6 @@ class Outbox:
             claim.id,
             extra=_claim_fields("deliver", claim, "waiting", None),
         )
-        if not won:
-            self._log_lost_lease(claim)
 
         return PENDING
 
@@ -840,7 +836,7 @@ class Outbox:
 
     def _finish_delivered(self, claim: _Claim, elapsed_ms: int) -> Outcome:
         now = self._now()
-        won = self._finish(
+        self._finish(
             claim,
             state=DELIVERED,
             body=None,
@@ -852,8 +848,6 @@ class Outbox:
             claim.id,
             extra=_claim_fields("deliver", claim, "delivered", elapsed_ms),
         )
-        if not won:
-            self._log_lost_lease(claim)
 
         return DELIVERED
 
@@ -871,7 +865,7 @@ class Outbox:
             # so that for that long it counts as in flight: it is not sent
             # again, and a newer row of its profile waits (see _turn_of).
             held = now + self.lease if may_still_apply(error) else None
-            won = self._finish(
+            self._finish(
                 claim,
                 next_attempt_at=now + wait,
                 lease_until=held,
@@ -901,7 +895,7 @@ class Outbox:
             if is_transient(error):
                 reason = f"gave up after {claim.attempt} attempts: {reason}"
 
-            won = self._finish(claim, state=FAILED, failed_at=now, last_error=reason)
+            self._finish(claim, state=FAILED, failed_at=now, last_error=reason)
             log.warning(
                 "Submission %s failed and waits for an operator (%s)",
                 claim.id,
@@ -910,13 +904,15 @@ class Outbox:
             )
             outcome = FAILED
 
-        if not won:
-            self._log_lost_lease(claim)
-
         return outcome
 
-    def _finish(self, claim: _Claim, **values: Any) -> bool:
-        """Record the outcome if this process still owns the row."""
+    def _finish(self, claim: _Claim, **values: Any) -> None:
+        """Record the outcome if this process still owns the row.
+
+        A row this process no longer owns was claimed again after its lease
+        ran out; that is logged for the operator, and the outcome is not
+        recorded over the new owner's.
+        """
         params = {
             "owned_id": claim.id,
             "owned_token": claim.token,
@@ -928,7 +924,8 @@ class Outbox:
         with self.engine.begin() as conn:
             result = conn.execute(_FINISH, params)
 
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            self._log_lost_lease(claim)
 
     def _log_lost_lease(self, claim: _Claim) -> None:
         log.warning(

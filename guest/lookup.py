@@ -9,6 +9,8 @@ from datetime import date
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from forms.values import read_text
+
 BOOKING_ID = re.compile(r"^[0-9]{1,12}$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # A year-first date with one-digit months or days, or with a time after it,
@@ -61,16 +63,21 @@ def read_visit_date(value: str | None) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def _experience_date(form: Form, field: StringField) -> None:
-    text = field.data or ""
+def is_visit_date(text: str) -> bool:
+    """Tell whether text is a real day written YYYY-MM-DD, as the API takes it."""
+    if not ISO_DATE.match(text):
+        return False
     try:
-        if not ISO_DATE.match(text):
-            raise ValueError(text)
         date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(
-            "Enter the date of your visit, like 2021-03-31."
-        ) from None
+        return False
+
+    return True
+
+
+def _experience_date(form: Form, field: StringField) -> None:
+    if not is_visit_date(field.data or ""):
+        raise ValidationError("Enter the date of your visit, like 2021-03-31.")
 
 
 def tidy_last_name(value: str | None) -> str | None:
@@ -86,16 +93,15 @@ def tidy_last_name(value: str | None) -> str | None:
     if not isinstance(value, str):
         return value
 
-    return "".join(_tidy_character(char) for char in value).strip()
+    # A name must match character for character, like an email: every
+    # invisible character goes, as forms.values reads such answers.
+    text = read_text(value, constrained=True)
+
+    return "".join(_ascii_look_alike(char) for char in text)
 
 
-def _tidy_character(char: str) -> str:
-    category = unicodedata.category(char)
-    if char.isspace():
-        return " "
-    if category in ("Cc", "Cf"):
-        return ""
-    if category == "Pd" or char in MINUS_SIGNS:
+def _ascii_look_alike(char: str) -> str:
+    if unicodedata.category(char) == "Pd" or char in MINUS_SIGNS:
         return "-"
     if char in APOSTROPHES:
         return "'"
@@ -165,11 +171,5 @@ class LookupForm(Form):
         would only read that the date is missing.
         """
         text = self.experience_date.data or ""
-        if not text:
-            return "date"
-        try:
-            date.fromisoformat(text if ISO_DATE.match(text) else "")
-        except ValueError:
-            return "text"
 
-        return "date"
+        return "date" if not text or is_visit_date(text) else "text"

@@ -2,9 +2,10 @@
 
 Throughput comes from a load generator in its own process (wrk when it is
 installed, else ``bench/load.py``), pinned to the last CPU. Latency is
-measured one request at a time from this process with ``requests``, the
-guest-app request and the direct upstream request taking turns so that
-any drift of the machine touches both alike.
+measured one request at a time from this process with ``requests``. Three
+requests take turns, so that any drift of the machine touches all alike:
+the guest-app request, the same upstream call made directly, and that
+call relayed by the stack's floor (``bench.floor``) in the app's workers.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 import requests
 
 from anyroad.client import encode_body
+from bench import floor
 from sandbox import demo
 
 BENCH = Path(__file__).resolve().parent
@@ -247,6 +249,7 @@ class GuestSession:
     def __init__(self, app_url: str, api_url: str) -> None:
         self.app_url = app_url
         self.api_url = api_url
+        self.floor_url = app_url + floor.PREFIX
         self.http = requests.Session()
         self.upstream = requests.Session()
         page = self.http.get(f"{app_url}/f/{LOOKUP_SLUG}", timeout=10)
@@ -260,13 +263,17 @@ class GuestSession:
             f"{self.app_url}/f/{LOOKUP_SLUG}", data=self.lookup_body(), timeout=10
         )
 
-    def search_upstream(self) -> requests.Response:
+    def search_upstream(self, base: str | None = None) -> requests.Response:
+        """Send the lookup's search to the sandbox, or to ``base`` (the floor)."""
         criteria = {
             "booking_id": int(LOOKUP["booking_id"]),
             "last_name": LOOKUP["last_name"],
             "experience_date": LOOKUP["experience_date"],
         }
-        return self.call_upstream("POST", "/customer_profile/search", criteria)
+        return self.call_upstream("POST", "/customer_profile/search", criteria, base)
+
+    def search_by_floor(self) -> requests.Response:
+        return self.search_upstream(self.floor_url)
 
     def fresh_state(self) -> str:
         """Find the booking (untimed) and give the new form's state token."""
@@ -285,22 +292,30 @@ class GuestSession:
             timeout=10,
         )
 
-    def patch_upstream(self) -> requests.Response:
+    def patch_upstream(self, base: str | None = None) -> requests.Response:
+        """Send the submit's PATCH to the sandbox, or to ``base`` (the floor)."""
         body = {
             "data_set": DATA_SET,
             "referrer_medium": "web",
             "captured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         path = f"/customer_profile/{demo.TASTING_PROFILE_ID}"
-        return self.call_upstream("PATCH", path, body)
+        return self.call_upstream("PATCH", path, body, base)
+
+    def patch_by_floor(self) -> requests.Response:
+        return self.patch_upstream(self.floor_url)
 
     def call_upstream(
-        self, method: str, path: str, body: dict[str, Any]
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        base: str | None = None,
     ) -> requests.Response:
         """Send the request the app would send upstream, with the demo key."""
         return self.upstream.request(
             method,
-            f"{self.api_url}{path}",
+            f"{base or self.api_url}{path}",
             data=encode_body(body),
             headers={
                 "X-API-KEY": demo.DEMO_API_KEY,
@@ -319,33 +334,50 @@ def hidden_value(html: str, name: str) -> str:
     raise MeasureError(f"The page has no {name} field; did the step fail?")
 
 
-def added_latency(full: list[float], direct: list[float]) -> dict[str, float]:
-    """Summarise both distributions and what the app adds at p50 and p99."""
-    summary = {
-        "samples": len(full),
-        "full_p50": percentile(full, 0.50),
-        "full_p99": percentile(full, 0.99),
-        "direct_p50": percentile(direct, 0.50),
-        "direct_p99": percentile(direct, 0.99),
-    }
-    summary["added_p50"] = summary["full_p50"] - summary["direct_p50"]
-    summary["added_p99"] = summary["full_p99"] - summary["direct_p99"]
+def added_latency(
+    full: list[float], direct: list[float], relayed: list[float]
+) -> dict[str, float]:
+    """Summarise the three distributions and what each adds at p50 and p99.
+
+    *added* is what the app adds to the upstream call; *floor_added* is
+    what the bare relay adds, the stack's share; *own* is the difference,
+    guestform's share.
+    """
+    summary: dict[str, float] = {"samples": len(full)}
+    for cut, share in (("p50", 0.50), ("p99", 0.99)):
+        summary[f"full_{cut}"] = percentile(full, share)
+        summary[f"direct_{cut}"] = percentile(direct, share)
+        summary[f"floor_{cut}"] = percentile(relayed, share)
+        summary[f"added_{cut}"] = summary[f"full_{cut}"] - summary[f"direct_{cut}"]
+        summary[f"floor_added_{cut}"] = (
+            summary[f"floor_{cut}"] - summary[f"direct_{cut}"]
+        )
+        summary[f"own_{cut}"] = summary[f"added_{cut}"] - summary[f"floor_added_{cut}"]
 
     return summary
 
 
 def lookup_latency(session: GuestSession, samples: int) -> dict[str, float]:
     """Time lookups through the app against the same search made directly."""
+    relayed, direct = session.search_by_floor(), session.search_upstream()
+    if (relayed.status_code, relayed.content) != (200, direct.content):
+        raise MeasureError(
+            f"The floor's search answered {relayed.status_code} with other "
+            "bytes than the sandbox; it would not measure the same call."
+        )
+
     for _ in range(5):
         session.post_lookup()
         session.search_upstream()
+        session.search_by_floor()
 
-    full, direct = [], []
+    full, direct, relayed = [], [], []
     for _ in range(samples):
         full.append(timed(session.post_lookup, 200))
         direct.append(timed(session.search_upstream, 200))
+        relayed.append(timed(session.search_by_floor, 200))
 
-    return added_latency(full, direct)
+    return added_latency(full, direct, relayed)
 
 
 def submit_latency(session: GuestSession, samples: int) -> dict[str, float]:
@@ -358,14 +390,16 @@ def submit_latency(session: GuestSession, samples: int) -> dict[str, float]:
     for _ in range(3):
         timed(lambda: session.post_answers(session.fresh_state()), 303)
         session.patch_upstream()
+        session.patch_by_floor()
 
-    full, direct = [], []
+    full, direct, relayed = [], [], []
     for _ in range(samples):
         state = session.fresh_state()
         full.append(timed(functools.partial(session.post_answers, state), 303))
         direct.append(timed(session.patch_upstream, 200))
+        relayed.append(timed(session.patch_by_floor, 200))
 
-    return added_latency(full, direct)
+    return added_latency(full, direct, relayed)
 
 
 def read_counters(app_url: str, workers: int) -> dict[int, dict[str, Any]]:

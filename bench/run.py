@@ -278,6 +278,18 @@ def format_table(results: dict[str, Any]) -> str:
                 f"< {limit:g} ms",
                 met[verdicts[f"{step} added {cut} < {limit:g} ms"]],
             )
+        row(
+            f"  stack floor p50 / p99: bare Flask route relaying the {upstream}",
+            f"{latency['floor_p50']:.2f} / {latency['floor_p99']:.2f} ms",
+            f"{upstream} direct",
+            f"{latency['floor_added_p50']:+.2f} / {latency['floor_added_p99']:+.2f} ms",
+        )
+        row(
+            "  guestform's own share p50 / p99 (added minus floor)",
+            "",
+            "",
+            f"{latency['own_p50']:+.2f} / {latency['own_p99']:+.2f} ms",
+        )
 
     build = results["build"]
     row(

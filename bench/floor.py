@@ -9,7 +9,9 @@ added time guestform itself is responsible for.
 
 It is a bare Flask app with no hooks, extensions or templates. Each route
 forwards the posted bytes to the sandbox with a ``requests`` session and
-answers with the upstream's bytes. ``bench.wsgi.guest_app`` mounts it under
+answers with the upstream's bytes. The session reads the environment's
+proxy and CA settings once, as guestform's client does, so neither side
+pays for reading them per call. ``bench.wsgi.guest_app`` mounts it under
 ``/_floor`` in the guest app's own gunicorn workers, so both run in the
 same processes on the same warm interpreter.
 """
@@ -19,6 +21,8 @@ from __future__ import annotations
 import requests
 from flask import Flask, Response, request
 
+from anyroad.client import environment_settings
+
 PREFIX = "/_floor"
 UPSTREAM_TIMEOUT = 10
 
@@ -27,6 +31,8 @@ def floor_app(api_url: str, api_key: str) -> Flask:
     """Build the relay for the sandbox at ``api_url``."""
     app = Flask("floor")
     session = requests.Session()
+    session.trust_env = False
+    settings = environment_settings(api_url)
 
     def relay(method: str, path: str) -> Response:
         upstream = session.request(
@@ -35,6 +41,7 @@ def floor_app(api_url: str, api_key: str) -> Flask:
             data=request.get_data(),
             headers={"X-API-KEY": api_key, "Content-Type": "application/json"},
             timeout=UPSTREAM_TIMEOUT,
+            **settings,
         )
 
         return Response(

@@ -6,11 +6,11 @@ measured one request at a time from this process with ``requests``. Three
 requests take turns, so that any drift of the machine touches all alike:
 the guest-app request, the same upstream call made directly, and that
 call relayed by the stack's floor (``bench.floor``) in the app's workers.
+Which of the three goes first changes every round.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -339,22 +339,50 @@ def added_latency(
 ) -> dict[str, float]:
     """Summarise the three distributions and what each adds at p50 and p99.
 
-    *added* is what the app adds to the upstream call; *floor_added* is
-    what the bare relay adds, the stack's share; *own* is the difference,
-    guestform's share.
+    *added*, what the app adds to the upstream call, is the difference of
+    two percentiles, as the targets are written. The split of that time is
+    paired by round instead: *floor_added*, the stack's share, is a
+    percentile of each round's floor minus its direct call, and *own*,
+    guestform's share, of each round's app request minus its floor. The
+    difference of two p99s belongs to no request, since the slowest
+    rounds of two kinds are rarely the same; a paired difference does.
     """
     summary: dict[str, float] = {"samples": len(full)}
+    stack = [bare - call for bare, call in zip(relayed, direct, strict=True)]
+    own = [app - bare for app, bare in zip(full, relayed, strict=True)]
     for cut, share in (("p50", 0.50), ("p99", 0.99)):
         summary[f"full_{cut}"] = percentile(full, share)
         summary[f"direct_{cut}"] = percentile(direct, share)
         summary[f"floor_{cut}"] = percentile(relayed, share)
         summary[f"added_{cut}"] = summary[f"full_{cut}"] - summary[f"direct_{cut}"]
-        summary[f"floor_added_{cut}"] = (
-            summary[f"floor_{cut}"] - summary[f"direct_{cut}"]
-        )
-        summary[f"own_{cut}"] = summary[f"added_{cut}"] - summary[f"floor_added_{cut}"]
+        summary[f"floor_added_{cut}"] = percentile(stack, share)
+        summary[f"own_{cut}"] = percentile(own, share)
 
     return summary
+
+
+def take_turns(
+    senders: dict[str, tuple[Callable[[], requests.Response], int]],
+    rounds: int,
+    before_round: Callable[[], None] = lambda: None,
+) -> dict[str, list[float]]:
+    """Time each sender once a round, starting with a different one each time.
+
+    ``senders`` maps a name to (a call sending one request, the status it
+    must answer). With a fixed order the first request of a round would
+    always meet the connections and caches the previous round left; the
+    rotation spreads that over all of them. ``before_round`` runs untimed.
+    """
+    names = list(senders)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for index in range(rounds):
+        before_round()
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            send, expect = senders[name]
+            times[name].append(timed(send, expect))
+
+    return times
 
 
 def lookup_latency(session: GuestSession, samples: int) -> dict[str, float]:
@@ -366,18 +394,15 @@ def lookup_latency(session: GuestSession, samples: int) -> dict[str, float]:
             "bytes than the sandbox; it would not measure the same call."
         )
 
-    for _ in range(5):
-        session.post_lookup()
-        session.search_upstream()
-        session.search_by_floor()
+    senders = {
+        "full": (session.post_lookup, 200),
+        "direct": (session.search_upstream, 200),
+        "floor": (session.search_by_floor, 200),
+    }
+    take_turns(senders, 6)
+    times = take_turns(senders, samples)
 
-    full, direct, relayed = [], [], []
-    for _ in range(samples):
-        full.append(timed(session.post_lookup, 200))
-        direct.append(timed(session.search_upstream, 200))
-        relayed.append(timed(session.search_by_floor, 200))
-
-    return added_latency(full, direct, relayed)
+    return added_latency(times["full"], times["direct"], times["floor"])
 
 
 def submit_latency(session: GuestSession, samples: int) -> dict[str, float]:
@@ -385,21 +410,23 @@ def submit_latency(session: GuestSession, samples: int) -> dict[str, float]:
 
     Each post needs a form instance of its own (the outbox would treat a
     second post of one instance as a replay), so an untimed lookup comes
-    before each timed post.
+    before each round.
     """
-    for _ in range(3):
-        timed(lambda: session.post_answers(session.fresh_state()), 303)
-        session.patch_upstream()
-        session.patch_by_floor()
+    state = ""
 
-    full, direct, relayed = [], [], []
-    for _ in range(samples):
+    def find_booking() -> None:
+        nonlocal state
         state = session.fresh_state()
-        full.append(timed(functools.partial(session.post_answers, state), 303))
-        direct.append(timed(session.patch_upstream, 200))
-        relayed.append(timed(session.patch_by_floor, 200))
 
-    return added_latency(full, direct, relayed)
+    senders = {
+        "full": (lambda: session.post_answers(state), 303),
+        "direct": (session.patch_upstream, 200),
+        "floor": (session.patch_by_floor, 200),
+    }
+    take_turns(senders, 3, find_booking)
+    times = take_turns(senders, samples, find_booking)
+
+    return added_latency(times["full"], times["direct"], times["floor"])
 
 
 def read_counters(app_url: str, workers: int) -> dict[int, dict[str, Any]]:

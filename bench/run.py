@@ -279,13 +279,14 @@ def format_table(results: dict[str, Any]) -> str:
                 met[verdicts[f"{step} added {cut} < {limit:g} ms"]],
             )
         row(
-            f"  stack floor p50 / p99: bare Flask route relaying the {upstream}",
+            f"  stack floor p50 / p99: bare Flask route relaying the {upstream}"
+            " (floor minus direct, per round)",
             f"{latency['floor_p50']:.2f} / {latency['floor_p99']:.2f} ms",
             f"{upstream} direct",
             f"{latency['floor_added_p50']:+.2f} / {latency['floor_added_p99']:+.2f} ms",
         )
         row(
-            "  guestform's own share p50 / p99 (added minus floor)",
+            "  guestform's own share p50 / p99 (app minus floor, per round)",
             "",
             "",
             f"{latency['own_p50']:+.2f} / {latency['own_p99']:+.2f} ms",

@@ -109,12 +109,11 @@ def test_added_latency_is_split_into_the_stacks_share_and_ours(smoke, step):
     latency = results["latency"][step]
     for cut in ("p50", "p99"):
         assert latency[f"floor_{cut}"] > 0
-        assert latency[f"floor_added_{cut}"] == pytest.approx(
-            latency[f"floor_{cut}"] - latency[f"direct_{cut}"]
-        )
-        assert latency[f"own_{cut}"] == pytest.approx(
-            latency[f"added_{cut}"] - latency[f"floor_added_{cut}"]
-        )
+        assert latency[f"floor_added_{cut}"] < latency[f"floor_{cut}"]
+    # Both shares come from paired rounds, so they need not add up to the
+    # added time exactly, but neither can exceed the request it is part of.
+    assert latency["own_p50"] < latency["full_p50"]
+    assert latency["own_p50"] <= latency["own_p99"]
 
 
 @pytest.mark.parametrize("app", ["pages", "guest"])

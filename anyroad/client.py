@@ -285,11 +285,10 @@ def environment_settings(origin: str) -> dict[str, Any]:
 
 def _send(operation: str, method: str, url: str, **kwargs: Any) -> requests.Response:
     parts = urlsplit(url)
-    settings = environment_settings(f"{parts.scheme}://{parts.netloc}")
+    # What a caller passes wins over what the environment says.
+    options = {**environment_settings(f"{parts.scheme}://{parts.netloc}"), **kwargs}
     try:
-        return get_session().request(
-            method, url, allow_redirects=False, **settings, **kwargs
-        )
+        return get_session().request(method, url, allow_redirects=False, **options)
     except requests.Timeout as exc:
         logger.warning("AnyRoad %s timed out.", operation)
         raise UpstreamUnavailable(f"The {operation} request timed out.") from exc

@@ -15,6 +15,14 @@ from anyroad.client import ProfileClient, get_session
 from anyroad.errors import UpstreamUnavailable
 from sandbox import demo
 
+# Every variable requests reads for proxies and CA bundles, in both cases
+# where it accepts both.
+ENVIRONMENT_SETTINGS = [
+    spelling
+    for scheme in ("HTTP", "HTTPS", "ALL", "NO")
+    for spelling in (f"{scheme}_PROXY", f"{scheme.lower()}_proxy")
+] + ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
+
 
 def test_one_session_serves_every_client_in_a_process(sandbox):
     first = ProfileClient(sandbox.base_url, demo.DEMO_API_KEY)
@@ -65,7 +73,7 @@ def test_forked_child_makes_its_own_session_and_can_use_it(sandbox):
 @pytest.fixture
 def fresh_environment(monkeypatch):
     """Forget the settings read so far, before and after the test."""
-    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY"):
+    for name in ENVIRONMENT_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     client_module.environment_settings.cache_clear()
     yield monkeypatch
@@ -102,6 +110,20 @@ def test_environment_is_read_once_per_process_and_origin(sandbox, fresh_environm
     client_module.environment_settings.cache_clear()
     with pytest.raises(UpstreamUnavailable):
         client.user()
+
+
+def test_settings_given_with_a_call_win_over_the_environment(
+    sandbox, fresh_environment
+):
+    fresh_environment.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    url = sandbox.base_url + "/users/profile"
+    headers = {"X-API-KEY": demo.DEMO_API_KEY}
+
+    response = client_module._send(
+        "user", "GET", url, headers=headers, proxies={}, timeout=2
+    )
+
+    assert response.status_code == 200
 
 
 def closed_port() -> int:

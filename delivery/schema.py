@@ -61,9 +61,10 @@ submissions = Table(
     Column("delivered_at", DateTime, nullable=True),
     Column("failed_at", DateTime, nullable=True),
     Index("ix_outbox_submissions_due", "state", "next_attempt_at"),
+    # A profile's rows by state: what each send checks (Outbox._turn_of).
     Index("ix_outbox_submissions_profile", "profile_id", "state"),
-    # A profile's rows in the order guests made them: the newest for the
-    # lookup, and the newer ones each send checks (Outbox._turn_of).
+    # A profile's rows in the order guests made them: the newest one is
+    # what the lookup shows as already answered.
     Index("ix_outbox_submissions_profile_order", "profile_id", "id"),
 )
 

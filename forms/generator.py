@@ -44,6 +44,7 @@ from forms.formats import build_validator
 from forms.hints import apply_hints
 from forms.markup import prepare_pieces
 from forms.schema import Node, outline_model
+from forms.sizes import largest_answers
 from forms.values import zone_named
 
 FORM_PREFIX = "f"
@@ -102,6 +103,7 @@ class GeneratedForm:
         self.validator = build_validator(campaign.data_model)
         prepare_pieces(root)
         self.form_class = self._form_class(root)
+        self.largest_answers = largest_answers(root)
 
     def make_form(
         self, formdata: MultiDict | None = None, data_set: dict | None = None

@@ -96,9 +96,18 @@ def load_campaign(endpoint: str | None, values: dict | None) -> None:
 
     g.campaign = campaign
     g.generated = current_app.extensions["forms"][slug]
-    refuse_unreadable_post()
-    g.embedded = request.values.get("embed") == "1"
+    # Our pages carry embed=1 in the address, posts included. It is read
+    # before the body is judged, so that a post refused as unreadable or
+    # too large still answers with a page the venue's frame can show.
+    g.embedded = request.args.get("embed") == "1"
     allow_framing_by(frame_origins_of(campaign))
+    if endpoint == "guest.submit_answers":
+        # MAX_CONTENT_LENGTH is the room for the page's own fields; the
+        # answers get the room their longest sound post needs.
+        request.max_content_length = (
+            current_app.config["MAX_CONTENT_LENGTH"] + g.generated.largest_answers
+        )
+    refuse_unreadable_post()
 
 
 def refuse_unreadable_post() -> None:

@@ -126,7 +126,7 @@ class TestSizes:
     def test_body_over_the_cap_gets_the_413_page_and_the_server_carries_on(
         self, client, sandbox, path
     ):
-        body = "f-flavor_profile=" + "a" * (65 * 1024)
+        body = "f-flavor_profile=" + "a" * (1024 * 1024)
 
         response = client.post(
             path, data=body, content_type="application/x-www-form-urlencoded"

@@ -154,6 +154,32 @@ def test_a_refusal_before_the_token_is_read_keeps_the_page_embedded(settings, sa
     assert back == "/f/monster-mash?embed=1&source=email"
 
 
+@pytest.mark.parametrize(
+    "status, content_type, body",
+    [
+        (400, "application/x-www-form-urlencoded", b"f-x=%zz"),
+        (415, "multipart/form-data; boundary=b", b"--b--"),
+        (413, "application/x-www-form-urlencoded", b"f-x=" + b"a" * 500_000),
+    ],
+    ids=["unreadable", "wrong-type", "too-large"],
+)
+def test_a_post_refused_before_it_is_read_stays_embedded(
+    client, status, content_type, body
+):
+    response = client.post(
+        "/f/monster-mash/answers?embed=1&source=iframe",
+        data=body,
+        content_type=content_type,
+    )
+
+    soup = page(response)
+    back = soup.find("a", string="Back to the start")["href"]
+    assert response.status_code == status
+    assert "is-embedded" in soup.body["class"]
+    assert "frame-ancestors 'none'" not in response.headers["Content-Security-Policy"]
+    assert back == "/f/monster-mash?embed=1&source=iframe"
+
+
 def test_an_old_lookup_page_keeps_its_source_and_embedding(client):
     response = client.post(
         "/f/monster-mash?embed=1&source=email",

@@ -1,0 +1,66 @@
+"""How many bytes a post of one campaign's answers can take.
+
+A guest may write as much as the form allows: up to 10,000 characters in
+a text area, in any script, in every row of a list. Posted urlencoded,
+one character can take 12 bytes (four UTF-8 bytes, each written ``%XX``),
+so a fixed cap on the body would refuse answers the form itself accepts
+and lose them with a 413 page. Each campaign instead gets the room its
+largest sound post needs, worked out once from its outline.
+"""
+
+from __future__ import annotations
+
+from forms.fields import ROWS_CAP, cap_for
+from forms.schema import Node
+
+# The most bytes one character of an answer takes once urlencoded.
+BYTES_PER_CHARACTER = 12
+# Room for a number a guest could sensibly type; a longer one is refused
+# with a message beside the field, which needs the post to be read.
+NUMBER_CHARACTERS = 64
+# Separators, a row index and the "f-" prefix around each posted name.
+NAME_SLACK = 16
+# Whatever a model's maxLength says, no campaign's posts exceed this.
+CEILING = 16 * 1024 * 1024
+
+
+def largest_answers(root: Node) -> int:
+    """Give the bytes the answers of the largest sound post can take.
+
+    The post's other fields (the state token, the honeypot, a list
+    button) are not counted: the configured MAX_CONTENT_LENGTH is their
+    room, and the app adds this to it.
+    """
+    return min(_bytes_of(root, ""), CEILING)
+
+
+def _bytes_of(node: Node, name: str) -> int:
+    name = f"{name}-{node.segment}" if node.segment else name
+    if node.kind == "group":
+        return sum(_bytes_of(child, name) for child in node.children)
+
+    if node.kind == "rows" and node.item is not None:
+        rows = min(node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
+        # One row more than the cap: a page may post a blank spare row.
+        return (rows + 1) * _bytes_of(node.item, f"{name}-000")
+
+    return sum(_pair(name, value) for value in _longest_values(node))
+
+
+def _longest_values(node: Node) -> list[int]:
+    """Give the character count of each value the question can post."""
+    if node.kind == "text":
+        return [cap_for(node)]
+
+    if node.kind in ("integer", "number"):
+        return [NUMBER_CHARACTERS]
+
+    tokens = [len(choice.token) for choice in node.choices] or [8]
+    if node.kind == "checklist":
+        return tokens
+
+    return [max(tokens)]
+
+
+def _pair(name: str, characters: int) -> int:
+    return len(name) + NAME_SLACK + BYTES_PER_CHARACTER * characters

@@ -11,7 +11,9 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms.values import read_text
 
-BOOKING_ID = re.compile(r"^[0-9]{1,12}$")
+BOOKING_ID = re.compile(r"[0-9]+")
+# The API's booking ids are 64-bit signed integers.
+LARGEST_BOOKING_ID = 2**63 - 1
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # A year-first date with one-digit months or days, or with a time after it,
 # as booking systems' merge fields write it into email links.
@@ -36,9 +38,18 @@ def _strip(value):
 
 def _booking_id(form: Form, field: StringField) -> None:
     digits = (field.data or "").lstrip("#")
-    if not BOOKING_ID.match(digits):
+    if not BOOKING_ID.fullmatch(digits):
         raise ValidationError(
             "Enter the booking number from your confirmation email, digits only."
+        )
+
+    # Leading zeros are not part of the number; the length of what is left
+    # is checked first, so no huge post is turned into an integer.
+    number = digits.lstrip("0") or "0"
+    if len(number) > len(str(LARGEST_BOOKING_ID)) or int(number) > LARGEST_BOOKING_ID:
+        raise ValidationError(
+            "That booking number is longer than any booking's. "
+            "Check it against your confirmation email."
         )
 
     field.data = digits

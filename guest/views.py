@@ -253,7 +253,7 @@ def submit_answers(slug: str):
     g.profile_id = state.profile_id
     g.embedded = state.embedded
     if is_bot_post():
-        return redirect_to_thanks(slug)
+        return redirect_to_thanks(slug, state.source)
 
     answers = g.generated.make_form(formdata=request.form)
     action = g.generated.pending_action(request.form)
@@ -294,16 +294,19 @@ def submit_answers(slug: str):
 
     log_step("submit", outcome, started)
 
-    return redirect_to_thanks(slug, again=outcome.startswith("replayed_"))
+    return redirect_to_thanks(slug, state.source, again=outcome.startswith("replayed_"))
 
 
 @bp.get("/f/<slug>/thanks")
 def thank_you(slug: str):
     """Thank the guest; their answers are safe with us."""
+    source = request.args.get("source")
+
     return render_template(
         "guest/thanks.html",
         campaign=g.campaign,
         embedded=g.embedded,
+        source=source if source in g.campaign.sources else None,
         again=request.args.get("again") == "1",
         just_sent=request.args.get("sent") == "1",
     )
@@ -514,11 +517,12 @@ def render_form_page(state: FormState, answers, first_name=None, notice=""):
     return page, 200, {"Cache-Control": "private, no-cache"}
 
 
-def redirect_to_thanks(slug: str, again: bool = False):
+def redirect_to_thanks(slug: str, source: str, again: bool = False):
     """Send the browser to the thank-you page (post, redirect, get).
 
-    ``again`` marks a page posted a second time: the first answers were
-    kept, and the guest is told how to change them.
+    ``source`` rides along so that "Change your answers" records the same
+    form source again. ``again`` marks a page posted a second time: the
+    first answers were kept, and the guest is told how to change them.
     """
     embed = "1" if g.embedded else None
     # "sent" marks the one showing that follows a post that kept answers:
@@ -528,6 +532,7 @@ def redirect_to_thanks(slug: str, again: bool = False):
         ".thank_you",
         slug=slug,
         embed=embed,
+        source=source,
         again="1" if again else None,
         sent=None if again else "1",
     )

@@ -44,7 +44,9 @@ def test_whole_embedded_flow_works_without_any_cookie(cookieless_guest, sandbox)
 
     assert found.status_code == 200 and "is-embedded" in guest.last_page.body["class"]
     assert sent.status_code == 303
-    assert sent.headers["Location"].endswith("/f/monster-mash/thanks?embed=1&sent=1")
+    assert sent.headers["Location"].endswith(
+        "/f/monster-mash/thanks?embed=1&source=iframe&sent=1"
+    )
     assert stored_profile(sandbox).data_set == {"flavor_profile": "smoke"}
     responses = [lookup, found, sent, thanks]
     assert all("Set-Cookie" not in r.headers for r in responses)

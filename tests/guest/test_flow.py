@@ -91,6 +91,49 @@ def test_malformed_lookup_shows_message_next_to_the_field(
     assert sandbox.stats()["requests"]["search"] == 0
 
 
+@pytest.mark.parametrize(
+    "booking_id", ["9223372036854775807", "00009223372036854775807", "#1000000000000"]
+)
+def test_any_booking_number_the_api_can_hold_is_searched(guest, sandbox, booking_id):
+    guest.find_booking(booking_id, "Loblaw", "2021-03-31")
+
+    assert text_of(guest.last_page.select_one(".notice")).startswith(NO_MATCH)
+    assert sandbox.stats()["requests"]["search"] == 1
+
+
+@pytest.mark.parametrize("booking_id", ["9223372036854775808", "1" * 25, "9" * 5_000])
+def test_a_booking_number_beyond_the_apis_says_so(guest, sandbox, booking_id):
+    guest.find_booking(booking_id, "Loblaw", "2021-03-31")
+
+    assert guest.error_for("booking_id") == (
+        "Error: That booking number is longer than any booking's. "
+        "Check it against your confirmation email."
+    )
+    assert sandbox.stats()["requests"]["search"] == 0
+
+
+def test_changing_answers_from_the_thank_you_page_keeps_the_source(guest, sandbox):
+    guest.find_booking(*DOC, query="?source=email")
+    sent = guest.submit({"flavor_profile": "red"})
+    thanks = page(guest.client.get(sent.headers["Location"]))
+    change = thanks.find("a", string="Change your answers")["href"]
+
+    guest.find_booking(*DOC, query=change.removeprefix("/f/monster-mash"))
+    guest.submit({"flavor_profile": "smoke"})
+
+    assert change == "/f/monster-mash?source=email"
+    profile = stored_profile(sandbox)
+    assert profile.data_set == {"flavor_profile": "smoke"}
+    assert profile.referrer_medium == "email"
+
+
+def test_a_thank_you_page_names_no_source_the_campaign_does_not_know(client):
+    thanks = page(client.get("/f/monster-mash/thanks?source=carrier-pigeon"))
+
+    change = thanks.find("a", string="Change your answers")["href"]
+    assert change == "/f/monster-mash"
+
+
 def test_booking_for_another_experience_is_told_the_form_is_not_for_it(client):
     guest_page = client.get("/f/tasting-follow-up")
     token = page(guest_page).select_one("input[name=__lookup]")["value"]
@@ -117,7 +160,9 @@ def test_submitted_answers_reach_the_profile_with_source_and_utc_time(guest, san
     response = guest.submit({"flavor_profile": "red", "custom_attribute": ""})
 
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/f/monster-mash/thanks?sent=1")
+    assert response.headers["Location"].endswith(
+        "/f/monster-mash/thanks?source=email&sent=1"
+    )
     profile = stored_profile(sandbox)
     assert profile.data_set == {"flavor_profile": "red"}
     assert profile.referrer_medium == "email"

@@ -150,8 +150,10 @@ def read_number(text: str) -> int | float:
     value = float(exact)
     if not math.isfinite(value):
         raise AnswerError("")
-    if exact == exact.to_integral_value() and abs(exact) < 10**DIGITS_CAP:
-        return int(exact)
+    # Whole or not is judged on the number that is sent, after rounding:
+    # "9999.999999999999999" is sent as 10000, not 10000.0.
+    if value.is_integer() and abs(value) < 10**DIGITS_CAP:
+        return int(value)
 
     return value
 

@@ -100,7 +100,18 @@ def test_number_field_refuses_what_is_not_a_plain_decimal(post, typed, message):
 
 
 @pytest.mark.parametrize(
-    ("typed", "sent"), [("4.5", 4.5), ("42", 42), (".5", 0.5), ("1e3", 1000), ("-0", 0)]
+    ("typed", "sent"),
+    [
+        ("4.5", 4.5),
+        ("42", 42),
+        (".5", 0.5),
+        ("1e3", 1000),
+        ("-0", 0),
+        # Whole once rounded to the number that is sent.
+        ("9999.999999999999999", 10000),
+        ("0.1e-400", 0),
+        ("2.0000000000000001", 2),
+    ],
 )
 def test_number_field_sends_whole_numbers_as_integers(post, typed, sent):
     model = object_model({"spend": {"type": "number"}})

@@ -253,7 +253,8 @@ class TextField(AnswerField):
             try:
                 return read_local_date_time(text, self.zone)
             except AnswerError as exc:
-                raise AnswerError(messages.FORMAT_EXAMPLES["date-time"]) from exc
+                hint = str(exc) or messages.FORMAT_EXAMPLES["date-time"]
+                raise AnswerError(hint) from exc
         if self.node.format == "time" and HOUR_MINUTE.match(text):
             # A time input sends HH:MM; RFC 3339 partial-time has seconds.
             return f"{text}:00"

@@ -37,6 +37,14 @@ FORMAT_HINTS = {
 PATTERN_FALLBACK = "Enter the answer in the format asked for."
 
 
+def skipped_time(moment) -> str:
+    """Say a local time falls where the clocks go forward, so never happens."""
+    return (
+        f"There is no {moment:%H:%M} on {moment:%-d %B %Y} here: the clocks "
+        "go forward that night. Enter a time that exists."
+    )
+
+
 def too_long(limit: int) -> str:
     """Say the answer is longer than ``limit`` characters."""
     return f"Enter no more than {limit:,} characters."

@@ -14,6 +14,7 @@ import unicodedata
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
+from forms import messages
 from forms.formats import parse_date_time
 
 TEXT_CAP = 2_000
@@ -33,6 +34,11 @@ LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
 LOCAL_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
+)
+# A date and time typed with an offset but, like a datetime-local value,
+# without seconds; RFC 3339 needs them, so ":00" is put in.
+OFFSET_WITHOUT_SECONDS = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2})([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
 )
 # Whole numbers past 2**53 lose digits in most JSON parsers, and numbers
 # with hundreds of digits are not answers anyone types.
@@ -185,11 +191,16 @@ def read_local_date_time(text: str, zone: tzinfo) -> str:
     """
     if LOCAL_DATE_TIME.match(text):
         try:
-            moment = datetime.fromisoformat(text.replace("t", "T").replace(" ", "T"))
+            local = datetime.fromisoformat(text.replace("t", "T").replace(" ", "T"))
         except ValueError as exc:
             raise AnswerError("") from exc
-        moment = moment.replace(tzinfo=zone)
+        moment = local.replace(tzinfo=zone)
+        if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+            raise AnswerError(messages.skipped_time(local))
     else:
+        found = OFFSET_WITHOUT_SECONDS.match(text)
+        if found:
+            text = f"{found[1]}:00{found[2]}"
         moment = parse_date_time(text)
         if moment is None:
             raise AnswerError("")

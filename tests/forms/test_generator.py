@@ -303,6 +303,8 @@ def test_every_format_is_checked_on_the_server(post, name, typed):
         ("pickup", "2021-03-31T15:00", "2021-03-31T15:00:00Z"),
         ("pickup", "2021-03-31T15:00:30", "2021-03-31T15:00:30Z"),
         ("pickup", "2021-03-31T15:00:00+01:00", "2021-03-31T14:00:00Z"),
+        ("pickup", "2021-03-31T15:00+01:00", "2021-03-31T14:00:00Z"),
+        ("pickup", "2021-03-31 15:00z", "2021-03-31T15:00:00Z"),
         ("pickup_time", "15:30", "15:30:00"),
         ("pickup_time", "15:30:05", "15:30:05"),
         ("website", "https://example.com/tours", "https://example.com/tours"),
@@ -345,6 +347,36 @@ def test_local_date_time_is_read_in_the_campaign_time_zone(post):
     )
 
     assert data_set == {"pickup": "2021-07-01T09:30:00+01:00"}
+
+
+def test_a_local_time_the_clocks_skip_is_a_field_error(post):
+    data_set, form = post(
+        C7_MODEL, [("f-pickup", "2021-03-28T01:30")], ui={"timezone": "Europe/London"}
+    )
+
+    assert data_set is None
+    assert errors_by_field(form) == {
+        "f-pickup": "There is no 01:30 on 28 March 2021 here: the clocks go "
+        "forward that night. Enter a time that exists."
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        # Just before and after the hour the clocks skip.
+        ("2021-03-28T00:59", "2021-03-28T00:59:00Z"),
+        ("2021-03-28T02:00", "2021-03-28T02:00:00+01:00"),
+        # The hour the clocks repeat: its first occurrence is meant.
+        ("2021-10-31T01:30", "2021-10-31T01:30:00+01:00"),
+    ],
+)
+def test_local_times_around_a_clock_change_are_read_as_they_happen(post, typed, sent):
+    data_set, _ = post(
+        C7_MODEL, [("f-pickup", typed)], ui={"timezone": "Europe/London"}
+    )
+
+    assert data_set == {"pickup": sent}
 
 
 def test_stored_date_time_is_shown_in_the_campaign_time_zone(render):

@@ -193,7 +193,14 @@ def main() -> None:
 
     port = int(os.environ.get("PORT", "5000"))
     sandbox_port = int(os.environ.get("SANDBOX_PORT", port + 1))
-    serve(create_app({"SANDBOX_PORT": sandbox_port}), port=port)
+    try:
+        app = create_app({"SANDBOX_PORT": sandbox_port})
+    except (CampaignError, config.ConfigError) as exc:
+        # The message names the file, the setting or the keyword at fault;
+        # a traceback would only bury it.
+        raise SystemExit(f"guestform cannot start: {exc}") from None
+
+    serve(app, port=port)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -235,3 +236,41 @@ def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypa
 
     with pytest.raises(config.ConfigError, match="PUBLIC_URL is not set"):
         create_app(settings)
+
+
+@pytest.mark.parametrize(
+    "environment, expected",
+    [
+        ({"CAMPAIGNS_DIR": "broken"}, "broken.json: /data_model/properties/a/type"),
+        ({"PAGE_TOKEN_MAX_AGE": "3"}, "PAGE_TOKEN_MAX_AGE is 3; set it to at least"),
+    ],
+)
+def test_the_dev_server_that_cannot_start_says_why_in_one_line(
+    tmp_path, environment, expected
+):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    write_campaign(
+        broken, "broken", {"type": "object", "properties": {"a": {"type": "x"}}}
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PORT": "1",
+        **{k: str(broken) if v == "broken" else v for k, v in environment.items()},
+    }
+
+    done = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=CAMPAIGNS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("guestform cannot start: ")
+    assert expected in last

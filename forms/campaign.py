@@ -6,17 +6,27 @@ and checks what both need; rendering checks live in the generator.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft4Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema import Draft4Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from forms.patterns import PatternError, as_python_regex
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 DEFAULT_SOURCES = ("web",)
+# Every top-level key a campaign file may have. load_campaign reads all but
+# "example", which check-campaigns and the gallery read from the file.
+CAMPAIGN_KEYS = (
+    "name", "data_model", "display_label", "display_key", "experiences",
+    "sources", "approved_ips", "ui", "example",
+)  # fmt: skip
 
 
 class CampaignError(ValueError):
@@ -80,6 +90,7 @@ def load_campaign(path: Path) -> Campaign:
     if not isinstance(raw, dict):
         raise CampaignError(f"{path}: the top level must be a JSON object.")
 
+    _check_known_keys(path, raw)
     for key in ("name", "data_model"):
         if key not in raw:
             raise CampaignError(f"{path}: missing required key {key!r}.")
@@ -123,6 +134,25 @@ def load_campaigns(directory: str | Path) -> dict[str, Campaign]:
     return campaigns
 
 
+def _check_known_keys(path: Path, raw: dict) -> None:
+    """Refuse a key nothing reads: a misspelt setting would be silently lost."""
+    for key in raw:
+        if key not in CAMPAIGN_KEYS:
+            raise CampaignError(
+                f"{path}: {json_pointer([key])} (keyword: {key}): not a "
+                f"campaign key, so it would be ignored; {_nearest_key(key)}"
+            )
+
+
+def _nearest_key(word: str) -> str:
+    """Suggest the known key a typo most likely meant, else list them all."""
+    nearest = difflib.get_close_matches(word, CAMPAIGN_KEYS, n=1)
+    if nearest:
+        return f"did you mean {nearest[0]!r}?"
+
+    return f"the keys are {', '.join(CAMPAIGN_KEYS)}."
+
+
 def _check_draft4(path: Path, model: Any) -> None:
     if not isinstance(model, dict) or model.get("type") != "object":
         raise CampaignError(
@@ -130,14 +160,36 @@ def _check_draft4(path: Path, model: Any) -> None:
             '"type": "object" (keyword: type).'
         )
 
-    try:
-        Draft4Validator.check_schema(model)
-    except SchemaError as exc:
-        pointer = json_pointer(["data_model", *exc.path])
+    error = best_match(_metaschema().iter_errors(model))
+    if error is None:
+        return
+
+    pointer = json_pointer(["data_model", *error.path])
+    if isinstance(error.cause, PatternError):
         raise CampaignError(
-            f"{path}: {pointer} is not valid JSON Schema Draft 4 "
-            f"(keyword: {exc.validator}): {exc.message}"
-        ) from exc
+            f"{path}: {pointer} (keyword: pattern) cannot be a form: "
+            f"{error.instance!r} is not an ECMA 262 regular expression: "
+            f"{error.cause}."
+        ) from error.cause
+
+    raise CampaignError(
+        f"{path}: {pointer} is not valid JSON Schema Draft 4 "
+        f"(keyword: {error.validator}): {error.message}"
+    )
+
+
+@functools.cache
+def _metaschema() -> Draft4Validator:
+    """Check models against Draft 4's own schema, patterns read as ECMA 262.
+
+    jsonschema's own "regex" check compiles a pattern with Python's re,
+    which refuses some ECMA patterns (``[]``, ``\\z``) and takes some that
+    ECMA refuses; the API reads them as ECMA does.
+    """
+    checker = FormatChecker(Draft4Validator.FORMAT_CHECKER.checkers)
+    checker.checks("regex", raises=PatternError)(as_python_regex)
+
+    return Draft4Validator(Draft4Validator.META_SCHEMA, format_checker=checker)
 
 
 def _text(path: Path, raw: dict, key: str, default: str | None = None) -> str:

@@ -4,16 +4,20 @@ jsonschema only checks some formats when optional packages are installed,
 which would make "2021-02-30" valid on one machine and not on another. The
 checkers here use the standard library only and follow RFC 3339 (dates and
 times) and RFC 3986 (URIs) closely enough for what guests type.
+
+Draft 4's ``pattern`` is an ECMA 262 regular expression, and the upstream
+API judges answers by ECMA's reading: ``forms.patterns`` translates it.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import date, datetime
 from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker, ValidationError, validators
+
+from forms.patterns import matches_ecma
 
 DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$", re.ASCII)
@@ -121,37 +125,12 @@ def build_format_checker() -> FormatChecker:
 def ecma_pattern(validator, pattern: str, instance: Any, schema: dict):
     """Check ``pattern`` as ECMA 262 reads it, which Draft 4 prescribes.
 
-    Python's re lets \\d match Arabic-Indic and other digits, and lets
-    ``$`` match before a final line feed; the upstream's validator and the
-    browser do neither.
+    Python's re lets \\d match Arabic-Indic and other digits, lets ``$``
+    match before a final line feed and knows constructs ECMA has not; the
+    upstream's validator and the browser go by ECMA.
     """
-    if isinstance(instance, str) and not as_python_regex(pattern).search(instance):
+    if isinstance(instance, str) and not matches_ecma(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-@functools.lru_cache(maxsize=256)
-def as_python_regex(pattern: str) -> re.Pattern:
-    """Compile an ECMA 262 pattern so that Python matches what ECMA does.
-
-    ``re.ASCII`` keeps \\d, \\w and \\b to ASCII, as ECMA has them. A
-    ``$`` outside a character class becomes ``\\Z``: without the
-    multiline flag, ECMA's ``$`` is the end of the input only.
-    """
-    python, escaped, in_class = [], False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            char = r"\Z"
-        python.append(char)
-
-    return re.compile("".join(python), re.ASCII)
 
 
 GuestformValidator = validators.extend(Draft4Validator, {"pattern": ecma_pattern})

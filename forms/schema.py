@@ -18,6 +18,7 @@ from typing import Any
 
 from forms.campaign import CampaignError, json_pointer
 from forms.formats import SUPPORTED_FORMATS
+from forms.patterns import PatternError, as_python_regex
 
 ANNOTATIONS = frozenset(
     {"title", "description", "default", "$schema", "$comment", "examples"}
@@ -44,6 +45,37 @@ REFUSALS = {
     '"enum": [value] instead',
 }
 TYPES = ("string", "integer", "number", "boolean", "object", "array")
+# The one draft answers are checked against; "$schema" naming any other
+# would have its later keywords misread as Draft 4.
+DRAFT4_URIS = (
+    "http://json-schema.org/draft-04/schema#",
+    "http://json-schema.org/draft-04/schema",
+)
+# The types each keyword applies to: Draft 4 ignores it on any other type.
+APPLIES_TO = {
+    **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), {"string"}),
+    **dict.fromkeys(
+        ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+        {"integer", "number"},
+    ),
+    **dict.fromkeys(
+        ("items", "additionalItems", "minItems", "maxItems", "uniqueItems"),
+        {"array"},
+    ),
+    **dict.fromkeys(
+        (
+            "properties", "required", "additionalProperties", "patternProperties",
+            "minProperties", "maxProperties", "dependencies",
+        ),
+        {"object"},
+    ),
+}  # fmt: skip
+# Lower and upper bounds on a length or a count.
+COUNT_BOUNDS = (
+    ("minLength", "maxLength"),
+    ("minItems", "maxItems"),
+    ("minProperties", "maxProperties"),
+)
 NULL_LABEL = "No preference"
 NONE_LABEL = "No answer"
 
@@ -165,7 +197,22 @@ class Outliner:
 
         root.required = True
         mark_always_required(root, True)
+        self.check_everywhere(self.model, "/data_model")
         return root
+
+    def check_everywhere(self, schema: Any, pointer: str) -> None:
+        """Check the keywords of every schema in the model, asked or not.
+
+        The outline only visits what the form asks, so a definition that no
+        $ref uses would otherwise keep a typo or a later draft's keyword
+        unseen until someone starts using it.
+        """
+        if not isinstance(schema, dict):
+            raise self.fail(pointer, "type", "each schema must be a JSON object")
+
+        self.check_keywords(schema, pointer)
+        for sub_pointer, sub in _subschemas(schema, pointer):
+            self.check_everywhere(sub, sub_pointer)
 
     # Resolving $ref and allOf into one plain schema per node.
 
@@ -187,6 +234,7 @@ class Outliner:
                 resolved, _, seen = self.resolve(part, part_pointer, seen)
                 merged = self.merge(merged, resolved, part_pointer)
             schema = merged
+            self.check_merged_intent(schema, pointer)
 
         return schema, pointer, seen
 
@@ -268,6 +316,58 @@ class Outliner:
                 "format",
                 f"{fmt!r} is not one of {', '.join(SUPPORTED_FORMATS)}",
             )
+        if isinstance(schema.get("pattern"), str):
+            self.check_pattern(schema["pattern"], f"{pointer}/pattern")
+        self.check_draft(schema, pointer)
+        self.check_intent(schema, pointer)
+
+    def check_pattern(self, pattern: str, pointer: str) -> None:
+        """Refuse a pattern that ECMA 262, and so the real API, would refuse.
+
+        Read the Python way it would pass answers that the API then
+        rejects with 422, which the guest could do nothing about.
+        """
+        try:
+            as_python_regex(pattern)
+        except PatternError as exc:
+            raise self.fail(
+                pointer,
+                "pattern",
+                f"{pattern!r} is not an ECMA 262 regular expression: {exc}",
+            ) from exc
+
+    def check_draft(self, schema: dict[str, Any], pointer: str) -> None:
+        """Refuse a $schema of another draft: its rules would be misread."""
+        if "$schema" in schema and schema["$schema"] not in DRAFT4_URIS:
+            raise self.fail(
+                f"{pointer}/$schema",
+                "$schema",
+                f"{schema['$schema']!r} is not Draft 4, and answers are "
+                f"checked as Draft 4 only; use {DRAFT4_URIS[0]!r} or leave "
+                "$schema out",
+            )
+
+    def check_intent(self, schema: dict[str, Any], pointer: str) -> None:
+        """Refuse keywords Draft 4 would ignore, and rules no answer can meet.
+
+        Either way the author's intent is lost without a word: the form
+        would accept what the keyword meant to refuse, or refuse everything.
+        """
+        problem = next(_lost_intent(schema, exclusive=True), None)
+        if problem is not None:
+            keyword, reason = problem
+            raise self.fail(f"{pointer}/{keyword}", keyword, reason)
+
+    def check_merged_intent(self, schema: dict[str, Any], pointer: str) -> None:
+        """Check intent again once allOf is merged: parts can clash.
+
+        Exclusive bounds are left out: merging keeps an exclusive flag even
+        when the bound it came with is not the one kept.
+        """
+        problem = next(_lost_intent(schema, exclusive=False), None)
+        if problem is not None:
+            keyword, reason = problem
+            raise self.fail(pointer, keyword, f"once allOf is merged, {reason}")
 
     def merge(
         self, base: dict[str, Any], extra: dict[str, Any], pointer: str
@@ -595,6 +695,118 @@ def mark_always_required(node: Node, always: bool) -> None:
 def outline_model(model: dict[str, Any], source: str) -> Node:
     """Outline a data model, or raise CampaignError naming pointer and keyword."""
     return Outliner(model, source).outline()
+
+
+def _subschemas(schema: dict[str, Any], pointer: str):
+    """Yield the pointer and schema of each schema nested right inside one."""
+    for keyword in ("properties", "definitions", "dependencies"):
+        members = schema.get(keyword)
+        if not isinstance(members, dict):
+            continue
+        for name, sub in members.items():
+            if keyword != "dependencies" or isinstance(sub, dict):
+                yield f"{pointer}/{keyword}/{json_pointer([name])[1:]}", sub
+
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        parts = schema.get(keyword)
+        for index, sub in enumerate(parts if isinstance(parts, list) else []):
+            yield f"{pointer}/{keyword}/{index}", sub
+
+    if isinstance(schema.get("items"), dict):
+        yield f"{pointer}/items", schema["items"]
+
+
+def _lost_intent(schema: dict[str, Any], exclusive: bool):
+    """Yield each keyword whose intent is lost, and why, in the schema's order."""
+    types = _declared_types(schema)
+    if types is not None:
+        yield from _misplaced_keywords(schema, types)
+        yield from _enum_outside_type(schema, types)
+    yield from _crossed_number_bounds(schema, exclusive)
+    yield from _crossed_count_bounds(schema)
+
+
+def _declared_types(schema: dict[str, Any]) -> set[str] | None:
+    """Give the declared types (number covering integer), or None if none."""
+    if "type" not in schema:
+        return None
+
+    declared = _as_list(schema["type"])
+    if not all(isinstance(t, str) for t in declared):
+        return None
+
+    types = set(declared)
+    if "number" in types:
+        types.add("integer")
+    return types
+
+
+def _misplaced_keywords(schema: dict[str, Any], types: set[str]):
+    """Yield keywords that apply to none of the declared types."""
+    for keyword in schema:
+        applies = APPLIES_TO.get(keyword)
+        if applies is not None and not applies & types:
+            yield (
+                keyword,
+                f"{keyword} applies only to {_or_list(applies)} answers and "
+                f"the type is {_type_text(schema['type'])}, so Draft 4 would "
+                "ignore it; remove it or change the type",
+            )
+
+
+def _enum_outside_type(schema: dict[str, Any], types: set[str]):
+    """Yield enum when none of its options has a declared type."""
+    options = schema.get("enum")
+    if isinstance(options, list) and options:
+        if not any(_json_type(option) in types for option in options):
+            yield (
+                "enum",
+                f"no option has the type {_type_text(schema['type'])}, so no "
+                "answer could be accepted",
+            )
+
+
+def _crossed_number_bounds(schema: dict[str, Any], exclusive: bool):
+    """Yield minimum when no number lies between minimum and maximum."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if not (_is_number(low) and _is_number(high)):
+        return
+
+    if low > high:
+        yield "minimum", f"minimum {low} is above maximum {high}, so no answer fits"
+    elif low == high and exclusive:
+        for flag in ("exclusiveMinimum", "exclusiveMaximum"):
+            if schema.get(flag) is True:
+                yield (
+                    flag,
+                    f"minimum and maximum are both {low} and {flag} leaves "
+                    f"out {low} itself, so no answer fits",
+                )
+                return
+
+
+def _crossed_count_bounds(schema: dict[str, Any]):
+    """Yield the lower bound of a length or count that exceeds its upper one."""
+    for low_key, high_key in COUNT_BOUNDS:
+        low, high = schema.get(low_key), schema.get(high_key)
+        if _is_number(low) and _is_number(high) and low > high:
+            yield (
+                low_key,
+                f"{low_key} {low} is above {high_key} {high}, so no answer fits",
+            )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _or_list(types: set[str]) -> str:
+    """Name types for a message, in a stable order: "integer or number"."""
+    return " or ".join(sorted(types))
+
+
+def _type_text(declared: Any) -> str:
+    return json.dumps(declared)
 
 
 def _as_list(value: Any) -> list[str]:

@@ -8,7 +8,7 @@ so every format used in campaign files is checked here with the stdlib.
 Draft 4 reads ``pattern`` and ``patternProperties`` as ECMA 262 regular
 expressions. Python's differ (``$`` matches before a final newline, ``\\d``
 takes any script's digits), so the regexes go through the app's own
-ECMA translation, ``forms.formats.as_python_regex``. The format checkers
+ECMA translation, ``forms.patterns.matches_ecma``. The format checkers
 stay the sandbox's own, so the two sides check each other.
 """
 
@@ -25,7 +25,8 @@ from jsonschema import Draft4Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from forms.campaign import json_pointer
-from forms.formats import as_python_regex, ecma_pattern
+from forms.formats import ecma_pattern
+from forms.patterns import matches_ecma
 from sandbox.timestamps import TimestampError, read_local_timestamp, read_offset
 
 # RFC 3339 digits are ASCII only; without re.ASCII \d takes any script's.
@@ -153,9 +154,8 @@ def check_ecma_pattern_properties(
         return
 
     for pattern, subschema in patterns.items():
-        regex = as_python_regex(pattern)
         for name, value in instance.items():
-            if regex.search(name):
+            if matches_ecma(pattern, name):
                 yield from validator.descend(
                     value, subschema, path=name, schema_path=pattern
                 )
@@ -226,11 +226,11 @@ def _describe(error: ValidationError) -> list[dict[str, str]]:
 
 def _unexpected(instance: dict, schema: dict) -> list[str]:
     known = set(schema.get("properties", {}))
-    patterns = [as_python_regex(p) for p in schema.get("patternProperties", {})]
+    patterns = schema.get("patternProperties", {})
     return sorted(
         name
         for name in instance
-        if name not in known and not any(p.search(name) for p in patterns)
+        if name not in known and not any(matches_ecma(p, name) for p in patterns)
     )
 
 

@@ -104,17 +104,24 @@ class TokenSigner:
         payload = {"c": campaign, "s": source, "e": embedded}
         return self._serializer.dumps(payload, salt=LOOKUP_SALT)
 
-    def read_lookup(self, token: str, campaign: str) -> dict | None:
-        """Return a posted lookup token's payload, or None if unusable."""
+    def read_lookup(self, token: str, campaign: str) -> dict:
+        """Return a posted lookup token's payload.
+
+        Raises TokenTooOld for a page left open past PAGE_TOKEN_RENEW_WITHIN,
+        and TokenInvalid for one that does not verify or belongs to another
+        campaign's page: the guest is told which.
+        """
         try:
             payload = self._serializer.loads(
                 token, salt=LOOKUP_SALT, max_age=self.renew_within
             )
-        except BadSignature:
-            return None
+        except SignatureExpired as exc:
+            raise TokenTooOld("The lookup token is too old.") from exc
+        except BadSignature as exc:
+            raise TokenInvalid("The lookup token does not verify.") from exc
 
         if not isinstance(payload, dict) or payload.get("c") != campaign:
-            return None
+            raise TokenInvalid("The lookup token belongs to another campaign.")
 
         return payload
 

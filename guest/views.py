@@ -196,14 +196,21 @@ def find_booking(slug: str):
     """Search for the booking and show its form, or say it was not found."""
     started = time.perf_counter()
     form = LookupForm(request.form)
-    lookup = current_app.extensions["signer"].read_lookup(
-        request.form.get(LOOKUP_FIELD, ""), slug
-    )
-    if lookup is None:
+    try:
+        lookup = current_app.extensions["signer"].read_lookup(
+            request.form.get(LOOKUP_FIELD, ""), slug
+        )
+    except TokenTooOld:
         return render_lookup(
             form,
             default_source(),
             notice="This page was open too long. Please try again.",
+        )
+    except TokenInvalid:
+        return render_lookup(
+            form,
+            default_source(),
+            notice="We could not read that page. Please try again.",
         )
 
     g.embedded = bool(lookup.get("e"))

@@ -134,6 +134,19 @@ def test_a_thank_you_page_names_no_source_the_campaign_does_not_know(client):
     assert change == "/f/monster-mash"
 
 
+def test_a_lookup_posted_from_another_campaigns_page_is_not_called_old(client):
+    other = page(client.get("/f/tasting-follow-up"))
+    token = other.select_one("input[name=__lookup]")["value"]
+
+    response = client.post(
+        "/f/monster-mash",
+        data={"__lookup": token, "booking_id": "1234", "last_name": "Loblaw"},
+    )
+
+    notice = text_of(page(response).select_one(".notice"))
+    assert notice == "We could not read that page. Please try again."
+
+
 def test_booking_for_another_experience_is_told_the_form_is_not_for_it(client):
     guest_page = client.get("/f/tasting-follow-up")
     token = page(guest_page).select_one("input[name=__lookup]")["value"]

@@ -89,8 +89,25 @@ def test_lookup_token_carries_source_and_embedding():
     payload = signer().read_lookup(token, "monster-mash")
 
     assert payload == {"c": "monster-mash", "s": "iframe", "e": True}
-    assert signer().read_lookup(token, "tasting-follow-up") is None
-    assert signer().read_lookup(token + "x", "monster-mash") is None
+
+
+@pytest.mark.parametrize(
+    "campaign, tamper", [("tasting-follow-up", ""), ("monster-mash", "x")]
+)
+def test_a_lookup_token_of_another_page_is_invalid_not_old(campaign, tamper):
+    token = signer().sign_lookup("monster-mash", "iframe", True)
+
+    with pytest.raises(TokenInvalid):
+        signer().read_lookup(token + tamper, campaign)
+
+
+def test_a_lookup_token_past_its_renewal_window_is_too_old(monkeypatch):
+    token = signer(renew_within=3600).sign_lookup("monster-mash", "web", False)
+    later = time.time() + 3601
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    with pytest.raises(TokenTooOld):
+        signer(renew_within=3600).read_lookup(token, "monster-mash")
 
 
 def test_deep_link_expires_after_its_age(monkeypatch):

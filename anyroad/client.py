@@ -283,6 +283,12 @@ def environment_settings(origin: str) -> dict[str, Any]:
     return {"proxies": settings["proxies"], "verify": settings["verify"]}
 
 
+# Failures are logged here at debug only. Each raises an error whose message
+# says the same, and the caller that catches it (the guest app's error pages,
+# the outbox) writes the operator's line with the campaign and submission;
+# a warning here too would be a second line without them.
+
+
 def _send(operation: str, method: str, url: str, **kwargs: Any) -> requests.Response:
     parts = urlsplit(url)
     # What a caller passes wins over what the environment says.
@@ -290,10 +296,10 @@ def _send(operation: str, method: str, url: str, **kwargs: Any) -> requests.Resp
     try:
         return get_session().request(method, url, allow_redirects=False, **options)
     except requests.Timeout as exc:
-        logger.warning("AnyRoad %s timed out.", operation)
+        logger.debug("AnyRoad %s timed out.", operation)
         raise UpstreamUnavailable(f"The {operation} request timed out.") from exc
     except requests.RequestException as exc:
-        logger.warning("AnyRoad %s failed: %s.", operation, type(exc).__name__)
+        logger.debug("AnyRoad %s failed: %s.", operation, type(exc).__name__)
         raise UpstreamUnavailable(
             f"The {operation} request got no answer ({type(exc).__name__})."
         ) from exc
@@ -304,7 +310,7 @@ def _raise_for_status(operation: str, response: requests.Response) -> None:
     if 200 <= status < 300:
         return
 
-    logger.warning("AnyRoad %s answered %s.", operation, status)
+    logger.debug("AnyRoad %s answered %s.", operation, status)
     message = f"The {operation} request was answered with status {status}."
     if status == 401:
         raise InvalidApiKey(message, status)
@@ -333,7 +339,7 @@ def _data(operation: str, response: requests.Response) -> Any:
     try:
         payload = response.json()
     except ValueError as exc:
-        logger.warning("AnyRoad %s answer was not JSON.", operation)
+        logger.debug("AnyRoad %s answer was not JSON.", operation)
         raise UpstreamUnavailable(
             f"The {operation} answer was not JSON.", response.status_code
         ) from exc
@@ -361,7 +367,7 @@ def _profile(operation: str, resource: Any) -> Profile:
     try:
         return Profile.from_resource(resource)
     except ValueError as exc:
-        logger.warning("AnyRoad %s answer was not a customer profile.", operation)
+        logger.debug("AnyRoad %s answer was not a customer profile.", operation)
         raise UpstreamUnavailable(
             f"The {operation} answer was not a customer profile.", 200
         ) from exc

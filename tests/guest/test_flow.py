@@ -410,6 +410,26 @@ def test_submit_while_upstream_is_down_still_thanks_the_guest(guest, sandbox):
     assert stored_profile(sandbox).data_set is None
 
 
+@pytest.mark.parametrize("step", ["search", "patch"])
+def test_an_upstream_failure_is_one_warning_line_with_the_ids(
+    guest, sandbox, caplog, step
+):
+    if step == "patch":
+        guest.find_booking(*DOC)
+    sandbox.set_faults({step: {"error_rate": 1, "error_status": 503}})
+
+    with caplog.at_level(logging.DEBUG):
+        if step == "patch":
+            guest.submit({"flavor_profile": "red"})
+        else:
+            guest.find_booking(*DOC)
+
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].campaign == "monster-mash"
+    assert "503" in warnings[0].getMessage() or warnings[0].status == 503
+
+
 def test_campaign_pages_may_be_framed_and_others_may_not(client):
     lookup = client.get("/f/monster-mash")
     index = client.get("/")

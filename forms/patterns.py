@@ -21,6 +21,9 @@ ECMA_SPACES = frozenset(
 )
 # Python refuses bounds from 2**32 - 1 on; no answer is that long anyway.
 LONGEST_REPEAT = 2**31 - 1
+# Deeper nesting is refused: the translation reads groups recursively, and
+# no pattern a form needs comes near it.
+DEEPEST_NESTING = 100
 BRACED_QUANTIFIER = re.compile(r"\{([0-9]+)(,([0-9]*))?\}")
 GROUP_NAME = re.compile(r"<([^>]*)>")
 HEX_DIGITS = "0123456789abcdefABCDEF"
@@ -101,13 +104,41 @@ class EcmaTranslation:
         self.group_count = _count_groups(self.source)
         self.opened = 0
         self.closed: set[int] = set()
+        # Every group, capturing or not, by the order it opens: the groups
+        # around each capturing one, and those repeated more than once.
+        self.groups_seen = 0
+        self.around: list[int] = []
+        self.enclosing: dict[int, tuple[int, ...]] = {}
+        self.repeated: set[int] = set()
+        self.last_group = 0
+        self.references: list[tuple[int, int]] = []
+        self.named: set[str] = set()
 
     def translate(self) -> str:
         python = self.disjunction()
         if self.pos < len(self.source):
             raise self.refuse(self.pos, self.pos + 1, "closes no open group")
 
+        self.refuse_forgotten_captures()
         return python
+
+    def refuse_forgotten_captures(self) -> None:
+        """Refuse a reference to a group inside a group repeated more than once.
+
+        ECMA 262 forgets what the groups inside a repetition matched each
+        time it starts over, and Python's re remembers, so the two judge
+        such a reference differently: ``^(?:(a)|b)*\\1$`` takes "ab" in
+        ECMA only, and "aba" here only.
+        """
+        for number, at in self.references:
+            if self.repeated & set(self.enclosing.get(number, ())):
+                raise self.refuse(
+                    at,
+                    at + 1 + len(str(number)),
+                    "refers to a group inside a repetition, which ECMA 262 "
+                    "forgets at each turn and this check cannot; write the "
+                    "pattern without the reference",
+                )
 
     def refuse(self, start: int, end: int, why: str) -> PatternError:
         """Make the error that names the offending text and its offset."""
@@ -134,10 +165,15 @@ class EcmaTranslation:
 
     def term(self) -> str:
         start = self.pos
+        self.last_group = 0
         atom, repeatable = self.atom()
+        group = self.last_group
+        quantifier_start = self.pos
         quantifier = self.quantifier()
         if quantifier and not repeatable:
             raise self.refuse(start, self.pos, "repeats an assertion")
+        if group and _repeats_more_than_once(self.source[quantifier_start : self.pos]):
+            self.repeated.add(group)
 
         return atom + quantifier
 
@@ -194,14 +230,26 @@ class EcmaTranslation:
 
     def group(self) -> tuple[str, bool]:
         start = self.pos
+        if len(self.around) >= DEEPEST_NESTING:
+            raise self.refuse(
+                start, start + 1, f"nests groups more than {DEEPEST_NESTING} deep"
+            )
+
         opening, repeatable, number = self.group_opening()
+        self.groups_seen += 1
+        this = self.groups_seen
+        if number:
+            self.enclosing[number] = tuple(self.around)
+        self.around.append(this)
         body = self.disjunction()
+        self.around.pop()
         if self.peek() != ")":
             raise self.refuse(start, self.pos, "opens a group that is never closed")
 
         self.pos += 1
         if number:
             self.closed.add(number)
+        self.last_group = this
         return f"{opening}{body})", repeatable
 
     def group_opening(self) -> tuple[str, bool, int]:
@@ -231,7 +279,10 @@ class EcmaTranslation:
         name = GROUP_NAME.match(self.source, self.pos + 2)
         if not name or not name.group(1).replace("$", "_").isidentifier():
             raise self.refuse(self.pos, self.pos + 3, "opens a group with no name")
+        if name.group(1) in self.named:
+            raise self.refuse(self.pos, name.end(), "names a group a second time")
 
+        self.named.add(name.group(1))
         return name.end()
 
     def python_group(self) -> PatternError:
@@ -247,23 +298,26 @@ class EcmaTranslation:
         letter = self.peek(1)
         if letter in ("b", "B"):
             self.pos += 2
-            return "\\" + letter, False
+            # Python's \B never matches an empty subject; ECMA's does.
+            return ("\\b" if letter == "b" else r"(?:\B|\A\Z)"), False
         if letter and letter in "123456789":
             number = re.match(r"[0-9]+", self.source[self.pos + 1 :]).group()
             if int(number) <= self.group_count:
+                at = self.pos
                 self.pos += 1 + len(number)
-                return self.backreference(int(number)), True
+                return self.backreference(int(number), at), True
         if letter == "k" and self.names:
             return self.named_backreference(), True
 
         return self.escape(in_class=False), True
 
-    def backreference(self, number: int) -> str:
+    def backreference(self, number: int, at: int) -> str:
         """Refer back to a group, matching nothing if it has not matched.
 
         ECMA lets a reference to a group that did not take part, or is not
         closed yet, match the empty string; Python's would fail or refuse.
         """
+        self.references.append((number, at))
         if number not in self.closed:
             return "(?:)"
 
@@ -274,8 +328,9 @@ class EcmaTranslation:
         if not name or name.group(1) not in self.names:
             raise self.refuse(self.pos, self.pos + 2, "names no group of the pattern")
 
+        at = self.pos
         self.pos = name.end()
-        return self.backreference(self.names[name.group(1)])
+        return self.backreference(self.names[name.group(1)], at)
 
     def escape(self, in_class: bool) -> str:
         """Read an escape that stands for characters, as Python set text."""
@@ -371,6 +426,16 @@ class EcmaTranslation:
         self.pos += 1
         unit = self.escaped_unit(in_class=True)
         return re.escape(unit), unit
+
+
+def _repeats_more_than_once(quantifier: str) -> bool:
+    """Tell whether a quantifier (ECMA text, lazy or not) allows two turns."""
+    braced = BRACED_QUANTIFIER.match(quantifier)
+    if braced is None:
+        return quantifier[:1] in ("*", "+")
+
+    upper = braced.group(3) if braced.group(2) else braced.group(1)
+    return upper == "" or int(upper) > 1
 
 
 def _group_names(source: str) -> dict[str, int]:

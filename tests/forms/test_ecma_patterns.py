@@ -38,6 +38,17 @@ def code_model(pattern: str) -> dict:
 @pytest.mark.parametrize(
     ("pattern", "value", "valid"),
     [
+        # \B holds at the one position of an empty answer, as in ECMA.
+        (r"^\B$", "", True),
+        (r"a\Bb", "ab", True),
+        (r"a\Bb", "a b", False),
+        # A reference to a group inside a repetition that turns at most once
+        # reads the same in both.
+        (r"^(?:(a)|b)?\1$", "a", False),
+        (r"^(?:(a)|b){1}\1$", "aa", True),
+        (r"^(a)*\1$", "aa", True),
+        # Nesting up to the limit.
+        ("^" + "(" * 100 + "a" + ")" * 100 + "$", "a", True),
         # Python's anchors are identity escapes in ECMA: the letters.
         (r"\Aabc\Z", "AabcZ", True),
         (r"\Aabc\Z", "abc", False),
@@ -140,6 +151,12 @@ def test_backslash_s_refuses_what_ecma_does_not_call_space(other):
         (r"^a{2,1}$", "'{2,1}' at offset 2 has its bounds out of order"),
         (r"^[z-a]$", "'z-a' at offset 2 is a range out of order"),
         (r"^(?<x>a)\k<y>$", "'\\\\k' at offset 8 names no group of the pattern"),
+        (r"^(?<a>x)(?<a>y)$", "'(?<a>' at offset 8 names a group a second time"),
+        ("(" * 101 + "a" + ")" * 101, "'(' at offset 100 nests groups more than 100"),
+        (r"^(?:(a)|b)*\1$", "'\\\\1' at offset 11 refers to a group inside a"),
+        (r"^(?:(a)|b){2}\1$", "'\\\\1' at offset 13 refers to a group inside a"),
+        (r"^(?:x(?:(a)|b))+\1$", "refers to a group inside a repetition"),
+        (r"^(?:(?<n>a)|b)+\k<n>$", "refers to a group inside a repetition"),
     ],
 )
 def test_syntax_ecma_262_refuses_stops_the_campaign(pattern, construct):

@@ -39,9 +39,10 @@ PATTERN_FALLBACK = "Enter the answer in the format asked for."
 
 def skipped_time(moment) -> str:
     """Say a local time falls where the clocks go forward, so never happens."""
+    clock = f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
     return (
-        f"There is no {moment:%H:%M} on {moment:%-d %B %Y} here: the clocks "
-        "go forward that night. Enter a time that exists."
+        f"There is no {clock} on {moment:%-d %B %Y} here: the clocks go "
+        "forward that night. Enter a time that exists."
     )
 
 

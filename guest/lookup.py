@@ -43,16 +43,17 @@ def _booking_id(form: Form, field: StringField) -> None:
             "Enter the booking number from your confirmation email, digits only."
         )
 
-    # Leading zeros are not part of the number; the length of what is left
-    # is checked first, so no huge post is turned into an integer.
+    # Leading zeros are not part of the number, and the length of what is
+    # left is checked before it is turned into an integer: Python refuses
+    # to read more than 4,300 digits, and no booking has more than 19.
     number = digits.lstrip("0") or "0"
     if len(number) > len(str(LARGEST_BOOKING_ID)) or int(number) > LARGEST_BOOKING_ID:
         raise ValidationError(
-            "That booking number is longer than any booking's. "
+            "That number is larger than any booking number. "
             "Check it against your confirmation email."
         )
 
-    field.data = digits
+    field.data = number
 
 
 def read_visit_date(value: str | None) -> str | None:

@@ -52,7 +52,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     load_campaign_forms(app)
     connect_upstream(app)
-    delivery.init_app(app)
+    try:
+        delivery.init_app(app)
+    except ValueError as exc:
+        # Its message names the setting (DATABASE_URL, OUTBOX_KEY, ...).
+        raise config.ConfigError(str(exc)) from None
     try:
         limiter.init_app(app)
     except ConfigurationError as exc:
@@ -188,19 +192,46 @@ def register_development_tools(app: Flask) -> None:
 
 
 def main() -> None:
-    """Serve the app for development and print the demo link."""
+    """Serve the app for development and print the demo link.
+
+    Whatever stops it from starting (a campaign, a setting, a port already
+    taken) is said in one line naming what to change, not a traceback.
+    """
     from guest.devserver import serve
 
-    port = int(os.environ.get("PORT", "5000"))
-    sandbox_port = int(os.environ.get("SANDBOX_PORT", port + 1))
     try:
+        port = port_setting("PORT", 5000)
+        sandbox_port = port_setting("SANDBOX_PORT", port + 1 if port else 0)
         app = create_app({"SANDBOX_PORT": sandbox_port})
     except (CampaignError, config.ConfigError) as exc:
-        # The message names the file, the setting or the keyword at fault;
-        # a traceback would only bury it.
         raise SystemExit(f"guestform cannot start: {exc}") from None
+    except SystemExit:
+        # werkzeug has printed why the embedded sandbox could not listen
+        # and exits; this says which setting to change.
+        raise SystemExit(
+            f"guestform cannot start: the embedded sandbox cannot listen on "
+            f"port {sandbox_port}; set SANDBOX_PORT to a free port."
+        ) from None
 
     serve(app, port=port)
+
+
+def port_setting(name: str, default: int) -> int:
+    """Read a port number from the environment; 0 asks for any free port."""
+    raw = os.environ.get(name, "")
+    if not raw.strip():
+        return default
+
+    try:
+        port = int(raw)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise config.ConfigError(
+            f"{name} is {raw!r}; set it to a port number from 1 to 65535."
+        )
+
+    return port
 
 
 if __name__ == "__main__":

@@ -145,6 +145,12 @@ def check_settings(settings: dict[str, Any]) -> None:
     _require_at_least(settings, "DEEP_LINK_DAYS", 1, "days")
     _require_at_least(
         settings,
+        "MAX_CONTENT_LENGTH",
+        16 * 1024,
+        "bytes (the room for a page's own fields: the signed tokens and the lookup)",
+    )
+    _require_at_least(
+        settings,
         "OUTBOX_RETENTION_DAYS",
         math.ceil(settings["PAGE_TOKEN_RENEW_WITHIN"] / 86400),
         "days (a delivered answer must be remembered for as long as its page "

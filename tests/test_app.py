@@ -188,6 +188,8 @@ def test_flask_command_runs_with_a_broken_campaign_left_out(
         ),
         ("PAGE_TOKEN_MAX_AGE", -5, "PAGE_TOKEN_MAX_AGE is -5"),
         ("DEEP_LINK_DAYS", 0, "DEEP_LINK_DAYS is 0"),
+        ("MAX_CONTENT_LENGTH", -5, "MAX_CONTENT_LENGTH is -5"),
+        ("MAX_CONTENT_LENGTH", 1024, "MAX_CONTENT_LENGTH is 1024"),
         ("OUTBOX_RETENTION_DAYS", 1, "OUTBOX_RETENTION_DAYS is 1"),
         ("OUTBOX_LEASE_SECONDS", 5, "OUTBOX_LEASE_SECONDS is 5"),
         ("LOOKUP_LIMIT_PER_IP", "garbage", "LOOKUP_LIMIT_PER_IP is 'garbage'"),
@@ -243,6 +245,10 @@ def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypa
     [
         ({"CAMPAIGNS_DIR": "broken"}, "broken.json: /data_model/properties/a/type"),
         ({"PAGE_TOKEN_MAX_AGE": "3"}, "PAGE_TOKEN_MAX_AGE is 3; set it to at least"),
+        ({"PORT": "abc"}, "PORT is 'abc'; set it to a port number from 1 to 65535."),
+        ({"PORT": "99999"}, "PORT is '99999'; set it to a port number from 1"),
+        ({"SANDBOX_PORT": "-1"}, "SANDBOX_PORT is '-1'; set it to a port number"),
+        ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL names 'nonsense'"),
     ],
 )
 def test_the_dev_server_that_cannot_start_says_why_in_one_line(
@@ -256,7 +262,7 @@ def test_the_dev_server_that_cannot_start_says_why_in_one_line(
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
-        "PORT": "1",
+        "PORT": "0",
         **{k: str(broken) if v == "broken" else v for k, v in environment.items()},
     }
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from forms.campaign import CampaignError, json_pointer
-from forms.formats import SUPPORTED_FORMATS
+from forms.formats import SUPPORTED_FORMATS, build_validator
 from forms.patterns import PatternError, as_python_regex
 
 ANNOTATIONS = frozenset(
@@ -75,6 +75,10 @@ COUNT_BOUNDS = (
     ("minLength", "maxLength"),
     ("minItems", "maxItems"),
     ("minProperties", "maxProperties"),
+)
+# What lists a question's options rather than judging its answer.
+CHOICE_KEYWORDS = frozenset(
+    {"enum", "oneOf", "anyOf", "title", "description", "default", "examples"}
 )
 NULL_LABEL = "No preference"
 NONE_LABEL = "No answer"
@@ -570,18 +574,33 @@ class Outliner:
     def typed_choices(
         self, schema: dict[str, Any], choices: list[Choice], pointer: str
     ) -> list[Choice]:
-        """Drop options the declared type would refuse anyway."""
-        if "type" not in schema:
-            return choices
+        """Refuse an option the question's own rules would refuse.
 
-        types = set(_as_list(schema["type"]))
-        if "number" in types:
-            types.add("integer")
-        kept = [c for c in choices if _json_type(c.value) in types]
-        if not kept:
-            raise self.fail(pointer, "enum", "no option has the declared type")
+        A guest could pick it and would only ever be told it is wrong: an
+        option of another type, one longer than maxLength, one outside
+        minimum and maximum or not matching the pattern.
+        """
+        if "type" in schema:
+            types = set(_as_list(schema["type"]))
+            if "number" in types:
+                types.add("integer")
+            if not any(_json_type(c.value) in types for c in choices):
+                raise self.fail(pointer, "enum", "no option has the declared type")
 
-        return kept
+        rules = {k: v for k, v in schema.items() if k not in CHOICE_KEYWORDS}
+        judge = build_validator(rules)
+        for choice in choices:
+            broken = next(iter(judge.iter_errors(choice.value)), None)
+            if broken is not None:
+                raise self.fail(
+                    f"{pointer}/enum" if "enum" in schema else pointer,
+                    "enum",
+                    f"the option {_json_token(choice.value)} breaks the "
+                    f"question's own {broken.validator}, so a guest who "
+                    "chose it could never send it",
+                )
+
+        return choices
 
     def choose_kind(self, node: Node, choices: list[Choice]) -> None:
         """Make a checkbox of [true] or [true, false]; else a list of options.

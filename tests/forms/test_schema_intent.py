@@ -322,3 +322,56 @@ def test_every_documented_top_level_key_is_accepted(tmp_path):
 
     assert set(CAMPAIGN_KEYS) == set(json.loads(path.read_text()))
     assert campaign.approved_ips == ("192.0.2.10",)
+
+
+# 6. An option the question's own rules refuse: a guest could pick it and
+# never send it.
+
+
+@pytest.mark.parametrize(
+    ("schema", "option", "rule"),
+    [
+        ({"type": "string", "enum": ["red", 1]}, "1", "type"),
+        ({"type": "string", "enum": ["red", None]}, "null", "type"),
+        (
+            {"type": "string", "maxLength": 4, "enum": ["red", "purple"]},
+            '"purple"',
+            "maxLength",
+        ),
+        ({"type": "integer", "minimum": 1, "enum": [0, 1, 2]}, "0", "minimum"),
+        (
+            {"type": "string", "pattern": "^[a-z]+$", "enum": ["red", "Blue"]},
+            '"Blue"',
+            "pattern",
+        ),
+        (
+            {"type": "number", "multipleOf": 0.5, "enum": [1, 1.25]},
+            "1.25",
+            "multipleOf",
+        ),
+    ],
+)
+def test_an_option_the_questions_rules_refuse_is_refused(schema, option, rule):
+    message = refusal(object_model({"colour": schema}))
+
+    assert message.startswith(
+        "wine-club.json: /data_model/properties/colour/enum (keyword: enum) cannot "
+        f"be a form: the option {option} breaks the question's own {rule}, so a "
+        "guest who chose it could never send it"
+    )
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": ["string", "null"], "enum": ["red", None]},
+        {"type": "string", "maxLength": 6, "enum": ["red", "purple"]},
+        {"type": "integer", "minimum": 0, "maximum": 2, "enum": [0, 1, 2]},
+        {"enum": ["red", 1, None]},
+    ],
+)
+def test_options_the_questions_rules_allow_are_kept(schema):
+    generated = build_form(make_campaign(object_model({"colour": schema})))
+
+    node = generated.root.child("colour")
+    assert [choice.value for choice in node.choices] == schema["enum"]

@@ -742,6 +742,8 @@ def _lost_intent(schema: dict[str, Any], exclusive: bool):
         yield from _misplaced_keywords(schema, types)
         yield from _enum_outside_type(schema, types)
     yield from _crossed_number_bounds(schema, exclusive)
+    if types is not None and types - {"null"} == {"integer"}:
+        yield from _no_whole_number(schema, exclusive)
     yield from _crossed_count_bounds(schema)
 
 
@@ -802,6 +804,30 @@ def _crossed_number_bounds(schema: dict[str, Any], exclusive: bool):
                     f"out {low} itself, so no answer fits",
                 )
                 return
+
+
+def _no_whole_number(schema: dict[str, Any], exclusive: bool):
+    """Yield minimum when an integer question's bounds hold no whole number."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if not (_is_number(low) and _is_number(high)) or low > high:
+        return
+
+    lowest = (
+        math.floor(low) + 1
+        if exclusive and schema.get("exclusiveMinimum") is True
+        else math.ceil(low)
+    )
+    highest = (
+        math.ceil(high) - 1
+        if exclusive and schema.get("exclusiveMaximum") is True
+        else math.floor(high)
+    )
+    if lowest > highest:
+        yield (
+            "minimum",
+            f"no whole number lies between minimum {low} and maximum {high}, "
+            "so no answer fits",
+        )
 
 
 def _crossed_count_bounds(schema: dict[str, Any]):

@@ -375,3 +375,38 @@ def test_options_the_questions_rules_allow_are_kept(schema):
 
     node = generated.root.child("colour")
     assert [choice.value for choice in node.choices] == schema["enum"]
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        {"minimum": 1.2, "maximum": 1.8},
+        {
+            "minimum": 1,
+            "maximum": 2,
+            "exclusiveMinimum": True,
+            "exclusiveMaximum": True,
+        },
+        {"minimum": 1.5, "maximum": 2, "exclusiveMaximum": True},
+    ],
+)
+def test_integer_bounds_that_hold_no_whole_number_are_refused(bounds):
+    message = refusal(object_model({"guests": {"type": "integer", **bounds}}))
+
+    assert "/data_model/properties/guests/minimum (keyword: minimum)" in message
+    assert "no whole number lies between" in message
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "integer", "minimum": 1.2, "maximum": 2.8},
+        {"type": "integer", "minimum": 1, "maximum": 2, "exclusiveMinimum": True},
+        {"type": ["integer", "null"], "minimum": 0.5, "maximum": 1},
+        {"type": "number", "minimum": 1.2, "maximum": 1.8},
+    ],
+)
+def test_bounds_that_hold_an_answer_are_accepted(schema):
+    generated = build_form(make_campaign(object_model({"guests": schema})))
+
+    assert generated.root.child("guests") is not None

@@ -13,6 +13,7 @@ import secrets
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from limits import parse_many
@@ -224,23 +225,46 @@ def ensure_secrets(settings: dict[str, Any], instance_path: str) -> None:
 
 
 def require_public_url(settings: dict[str, Any]) -> None:
-    """Stop a production app that would mint deep links to loopback.
+    """Stop an app whose deep links would not open for a guest.
+
+    PUBLIC_URL, when set, must be an absolute http(s) address: links are
+    written from it into emails.
 
     With BOOKING_SYSTEM_TOKEN set the booking system asks for links to put
     in guests' emails; without PUBLIC_URL they would name this machine's
     development address.
     """
+    public = settings.get("PUBLIC_URL") or ""
+    if public and not _is_web_address(public):
+        raise ConfigError(
+            f"PUBLIC_URL is {public!r}; set it to the http or https address "
+            "guests use, such as https://forms.example.com, with no query."
+        )
+
     production = is_under_gunicorn() and not settings.get("TESTING")
-    if (
-        production
-        and settings.get("BOOKING_SYSTEM_TOKEN")
-        and not settings.get("PUBLIC_URL")
-    ):
+    if production and settings.get("BOOKING_SYSTEM_TOKEN") and not public:
         raise ConfigError(
             "PUBLIC_URL is not set, and BOOKING_SYSTEM_TOKEN lets the booking "
             "system ask for links to email to guests: set PUBLIC_URL to the "
             "address guests use, such as https://forms.example.com."
         )
+
+
+def _is_web_address(url: str) -> bool:
+    """Tell whether a URL is an absolute http(s) address with no query."""
+    parts = urlsplit(url)
+    try:
+        # Reading the port checks it: a port that is not a number raises.
+        has_host = bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        return False
+
+    return (
+        parts.scheme in ("http", "https")
+        and has_host
+        and not parts.query
+        and not parts.fragment
+    )
 
 
 def _kept_secret(folder: Path, name: str, make) -> str:

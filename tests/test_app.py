@@ -231,6 +231,32 @@ def test_gunicorn_refuses_a_short_secret_key(settings, monkeypatch):
         create_app(settings)
 
 
+@pytest.mark.parametrize(
+    "public_url",
+    [
+        "forms.example.com",
+        "ftp://forms.example.com",
+        "https://",
+        "https://x:port",
+        "https://forms.example.com/?a=1",
+    ],
+)
+def test_a_public_url_guests_could_not_open_stops_start_up(settings, public_url):
+    with pytest.raises(config.ConfigError) as caught:
+        create_app({**settings, "PUBLIC_URL": public_url})
+
+    assert str(caught.value).startswith(f"PUBLIC_URL is {public_url!r}; set it")
+
+
+@pytest.mark.parametrize(
+    "public_url", ["https://forms.example.com", "http://127.0.0.1:8080/guests"]
+)
+def test_a_web_address_is_a_usable_public_url(settings, public_url):
+    app = create_app({**settings, "PUBLIC_URL": public_url})
+
+    assert app.config["PUBLIC_URL"] == public_url
+
+
 def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypatch):
     monkeypatch.setitem(sys.modules, "gunicorn.arbiter", object())
     settings.pop("TESTING")

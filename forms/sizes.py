@@ -10,7 +10,7 @@ largest sound post needs, worked out once from its outline.
 
 from __future__ import annotations
 
-from forms.fields import ROWS_CAP, cap_for
+from forms.fields import cap_for, row_limit
 from forms.schema import Node
 
 # The most bytes one character of an answer takes once urlencoded.
@@ -40,9 +40,8 @@ def _bytes_of(node: Node, name: str) -> int:
         return sum(_bytes_of(child, name) for child in node.children)
 
     if node.kind == "rows" and node.item is not None:
-        rows = min(node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
-        # One row more than the cap: a page may post a blank spare row.
-        return (rows + 1) * _bytes_of(node.item, f"{name}-000")
+        # One row more than the limit: a page may post a blank spare row.
+        return (row_limit(node) + 1) * _bytes_of(node.item, f"{name}-000")
 
     return sum(_pair(name, value) for value in _longest_values(node))
 

@@ -14,6 +14,7 @@ from forms.values import read_text
 BOOKING_ID = re.compile(r"[0-9]+")
 # The API's booking ids are 64-bit signed integers.
 LARGEST_BOOKING_ID = 2**63 - 1
+BOOKING_ID_DIGITS = len(str(LARGEST_BOOKING_ID))
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # A year-first date with one-digit months or days, or with a time after it,
 # as booking systems' merge fields write it into email links.
@@ -47,7 +48,7 @@ def _booking_id(form: Form, field: StringField) -> None:
     # left is checked before it is turned into an integer: Python refuses
     # to read more than 4,300 digits, and no booking has more than 19.
     number = digits.lstrip("0") or "0"
-    if len(number) > len(str(LARGEST_BOOKING_ID)) or int(number) > LARGEST_BOOKING_ID:
+    if len(number) > BOOKING_ID_DIGITS or int(number) > LARGEST_BOOKING_ID:
         raise ValidationError(
             "That number is larger than any booking number. "
             "Check it against your confirmation email."

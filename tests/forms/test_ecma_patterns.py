@@ -16,8 +16,7 @@ from click.testing import CliRunner
 from forms.campaign import CampaignError, load_campaign
 from forms.cli import check_campaigns_command
 from forms.formats import build_validator
-from forms.generator import build_form
-from tests.forms.conftest import make_campaign, object_model
+from tests.forms.conftest import object_model
 
 ECMA_SPACES = [
     "\t", "\x0b", "\x0c", " ", "\xa0", "\u1680", "\u2000", "\u2005", "\u200a",
@@ -28,6 +27,14 @@ NOT_ECMA_SPACES = ["\x1c", "\x1f", "\x85", "\u180e", "\u200b", "x"]
 
 def fits(pattern: str, value: str) -> bool:
     return build_validator({"type": "string", "pattern": pattern}).is_valid(value)
+
+
+def write_campaign(folder, model: dict):
+    """Write sample.json with ``model`` as its data model; give its path."""
+    path = folder / "sample.json"
+    campaign = {"name": "Sample", "data_model": model}
+    path.write_text(json.dumps(campaign), encoding="utf-8")
+    return path
 
 
 def code_model(pattern: str) -> dict:
@@ -159,30 +166,51 @@ def test_backslash_s_refuses_what_ecma_does_not_call_space(other):
         (r"^(?:(?<n>a)|b)+\k<n>$", "refers to a group inside a repetition"),
     ],
 )
-def test_syntax_ecma_262_refuses_stops_the_campaign(pattern, construct):
+def test_syntax_ecma_262_refuses_stops_the_campaign(tmp_path, pattern, construct):
+    path = write_campaign(tmp_path, code_model(pattern))
+
     with pytest.raises(CampaignError) as refused:
-        build_form(make_campaign(code_model(pattern)))
+        load_campaign(path)
 
     message = str(refused.value)
     assert message.startswith(
-        "sample.json: /data_model/properties/code/pattern (keyword: pattern) "
+        f"{path}: /data_model/properties/code/pattern (keyword: pattern) "
         f"cannot be a form: {pattern!r} is not an ECMA 262 regular expression: "
     )
     assert construct in message
 
 
-def test_a_refused_pattern_is_pointed_at_where_it_is_written():
+def test_a_refused_pattern_is_pointed_at_where_it_is_written(tmp_path):
     model = object_model(
         {"code": {"$ref": "#/definitions/code"}},
         definitions={"code": code_model("^a++$")["properties"]["code"]},
     )
 
     with pytest.raises(CampaignError, match="possessive") as refused:
-        build_form(make_campaign(model))
+        load_campaign(write_campaign(tmp_path, model))
 
     assert "/data_model/definitions/code/pattern (keyword: pattern)" in str(
         refused.value
     )
+
+
+@pytest.mark.parametrize(
+    "placement",
+    [
+        lambda code: {"allOf": [code]},
+        lambda code: {"type": "array", "items": code},
+        lambda code: {"type": "object", "properties": {"inner": code}},
+    ],
+    ids=["allOf", "items", "nested"],
+)
+def test_a_pattern_anywhere_in_the_model_is_judged_as_ecma_reads_it(
+    tmp_path, placement
+):
+    code = {"type": "string", "pattern": "(?i)^abc$"}
+    path = write_campaign(tmp_path, object_model({"code": placement(code)}))
+
+    with pytest.raises(CampaignError, match="is an inline flag"):
+        load_campaign(path)
 
 
 def test_check_campaigns_reports_python_only_patterns_and_passes_ecma_ones(tmp_path):

@@ -7,6 +7,8 @@ more plainly as SQL than as session state.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import (
     Column,
     DateTime,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 PENDING = "pending"
@@ -32,6 +35,7 @@ STATES = (PENDING, DELIVERED, FAILED, SUPERSEDED)
 
 # Any fixed number; it names the advisory lock held while creating tables.
 SCHEMA_LOCK_KEY = 5_040_117
+SQLITE_SCHEMA_ATTEMPTS = 5
 
 metadata = MetaData()
 
@@ -74,8 +78,22 @@ def create_schema(engine: Engine) -> None:
 
     Several app processes may start at once. ``IF NOT EXISTS`` covers
     SQLite, whose writers queue; on PostgreSQL two concurrent CREATEs can
-    still collide, so an advisory lock makes the later ones wait.
+    still collide, so an advisory lock makes the later ones wait. SQLite
+    can still answer "database is locked" without waiting while another
+    process turns a new file to WAL (seen with two gunicorn apps starting
+    together), so there the whole step is tried again a few times.
     """
+    for attempt in range(1, SQLITE_SCHEMA_ATTEMPTS + 1):
+        try:
+            _create_tables(engine)
+            return
+        except OperationalError as exc:
+            if not _is_sqlite_lock(engine, exc) or attempt == SQLITE_SCHEMA_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
+
+
+def _create_tables(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(
@@ -86,3 +104,7 @@ def create_schema(engine: Engine) -> None:
             conn.execute(CreateTable(table, if_not_exists=True))
             for index in table.indexes:
                 conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _is_sqlite_lock(engine: Engine, error: OperationalError) -> bool:
+    return engine.dialect.name == "sqlite" and "database is locked" in str(error)

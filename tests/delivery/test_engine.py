@@ -1,5 +1,8 @@
 import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
 
+from delivery import schema
 from delivery.cipher import build_cipher
 from delivery.engine import make_engine, normalize_url
 from delivery.outbox import Outbox
@@ -52,3 +55,51 @@ def test_ping_raises_when_the_store_is_unreachable():
 
     with pytest.raises(Exception, match="127.0.0.1"):
         outbox.ping()
+
+
+def locked_then(real, failures: int, message: str = "database is locked"):
+    """Make a step that fails ``failures`` times as SQLite does, then runs."""
+    calls = []
+
+    def step(engine):
+        calls.append(engine)
+        if len(calls) <= failures:
+            raise OperationalError("CREATE TABLE", {}, Exception(message))
+        return real(engine)
+
+    return step, calls
+
+
+def test_a_locked_sqlite_file_at_start_up_is_tried_again(tmp_path, monkeypatch):
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    step, calls = locked_then(schema._create_tables, failures=2)
+    monkeypatch.setattr(schema, "_create_tables", step)
+    monkeypatch.setattr(schema.time, "sleep", lambda seconds: None)
+
+    schema.create_schema(engine)
+
+    assert len(calls) == 3
+    assert "outbox_submissions" in inspect(engine).get_table_names()
+
+
+def test_a_sqlite_file_locked_every_time_fails_with_the_lock(tmp_path, monkeypatch):
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    step, calls = locked_then(schema._create_tables, failures=99)
+    monkeypatch.setattr(schema, "_create_tables", step)
+    monkeypatch.setattr(schema.time, "sleep", lambda seconds: None)
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        schema.create_schema(engine)
+
+    assert len(calls) == schema.SQLITE_SCHEMA_ATTEMPTS
+
+
+def test_other_store_failures_are_not_tried_again(tmp_path, monkeypatch):
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    step, calls = locked_then(schema._create_tables, 1, "disk I/O error")
+    monkeypatch.setattr(schema, "_create_tables", step)
+
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        schema.create_schema(engine)
+
+    assert len(calls) == 1

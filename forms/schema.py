@@ -564,12 +564,9 @@ class Outliner:
         option of another type, one longer than maxLength, one outside
         minimum and maximum or not matching the pattern.
         """
-        if "type" in schema:
-            types = set(_as_list(schema["type"]))
-            if "number" in types:
-                types.add("integer")
-            if not any(_json_type(c.value) in types for c in choices):
-                raise self.fail(pointer, "enum", "no option has the declared type")
+        types = _declared_types(schema)
+        if types is not None and not any(_json_type(c.value) in types for c in choices):
+            raise self.fail(pointer, "enum", "no option has the declared type")
 
         rules = {k: v for k, v in schema.items() if k not in CHOICE_KEYWORDS}
         judge = build_validator(rules)

@@ -40,7 +40,8 @@ def tasting_asking(folder: Path, questions: dict, labels: dict) -> Path:
     """Copy the demo campaigns into ``folder``, the tasting one asking more.
 
     :param questions: data model properties to add, by name.
-    :param labels: the label hint of each, by name; they go last on the page.
+    :param labels: the label hint of each, by name, or all its hints as a
+        dict; they go last on the page.
     """
     campaigns = folder / "campaigns"
     shutil.copytree(CAMPAIGNS, campaigns)
@@ -49,7 +50,8 @@ def tasting_asking(folder: Path, questions: dict, labels: dict) -> Path:
     campaign["data_model"]["properties"].update(questions)
     campaign["ui"]["order"] += list(questions)
     for name, label in labels.items():
-        campaign["ui"]["fields"][name] = {"label": label}
+        hints = label if isinstance(label, dict) else {"label": label}
+        campaign["ui"]["fields"][name] = hints
     tasting.write_text(json.dumps(campaign))
 
     return campaigns

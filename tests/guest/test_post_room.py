@@ -32,14 +32,10 @@ def sandbox(tmp_path):
     campaigns = tasting_asking(
         tmp_path,
         {"story": STORY, "memories": MEMORIES},
-        {"story": "Your story", "memories": "Moments you remember"},
-    )
-    for_story = campaigns / "tasting-follow-up.json"
-    for_story.write_text(
-        for_story.read_text().replace(
-            '"story": {"label": "Your story"}',
-            '"story": {"label": "Your story", "widget": "textarea"}',
-        )
+        {
+            "story": {"label": "Your story", "widget": "textarea"},
+            "memories": "Moments you remember",
+        },
     )
     running = start_seeded_sandbox(tmp_path, campaigns)
     yield running

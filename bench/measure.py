@@ -203,8 +203,7 @@ def throughput_rounds(
         name: {"rps": [], "cpu_ms": [], "errors": 0} for name in names
     }
     for index in range(rounds):
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in in_turn(names, index):
             url, body, pids = targets[name]
             cpu_before = cpu_seconds(pids)
             outcome = load.run(url, seconds, body, folder)
@@ -219,6 +218,12 @@ def throughput_rounds(
         result["median_cpu_ms"] = statistics.median(result["cpu_ms"])
 
     return results
+
+
+def in_turn(names: list[str], index: int) -> list[str]:
+    """Give the names in round ``index``'s order: each round starts one later."""
+    shift = index % len(names)
+    return names[shift:] + names[:shift]
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -377,8 +382,7 @@ def take_turns(
     times: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
         before_round()
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in in_turn(names, index):
             send, expect = senders[name]
             times[name].append(timed(send, expect))
 

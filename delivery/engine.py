@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 # Hosting platforms hand out "postgres://" URLs; SQLAlchemy wants a dialect
 # name and would otherwise pick psycopg2, which is not installed.
@@ -55,6 +58,46 @@ def make_engine(url: str, **options) -> Engine:
     return engine
 
 
+@contextmanager
+def begin_unsynced(engine: Engine) -> Iterator[Connection]:
+    """Run one transaction whose commit does not wait for the disk.
+
+    Only for a write whose loss in a power cut does no harm, such as the
+    mark that a submission was delivered: lost, it only sends the same
+    bytes once more. Both databases write their log in order, so the next
+    synced commit, of any connection, makes this one durable too.
+
+    SQLite sets ``synchronous`` per connection, not per transaction, so
+    the pooled connection gets FULL back afterwards; if that fails, the
+    connection is discarded rather than handed to the next caller.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            with conn.begin():
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                yield conn
+            return
+
+        conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            _restore_full_sync(conn)
+
+
+def _restore_full_sync(conn: Connection) -> None:
+    try:
+        conn.exec_driver_sql("PRAGMA synchronous=FULL")
+        conn.commit()
+    except SQLAlchemyError:
+        conn.invalidate()
+        raise
+
+
 def _make_sqlite_engine(url: str, **options) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -70,7 +113,8 @@ def _make_sqlite_engine(url: str, **options) -> Engine:
         # synchronous=FULL syncs the log at every commit: once a guest is
         # thanked, their answer must survive a power cut. Some SQLite builds
         # default to NORMAL in WAL mode, which may lose the last commits, so
-        # it is set here rather than left to the build.
+        # it is set here rather than left to the build. Only begin_unsynced
+        # relaxes it, for one transaction.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")

@@ -38,6 +38,7 @@ from sqlalchemy.sql import ColumnElement
 from anyroad.client import encode_body
 from anyroad.errors import ApiError
 from delivery.backoff import RetryPolicy
+from delivery.engine import begin_unsynced
 from delivery.failures import (
     UnusableBody,
     describe_error,
@@ -845,8 +846,11 @@ class Outbox:
 
     def _finish_delivered(self, claim: _Claim, elapsed_ms: int) -> Outcome:
         now = self._now()
+        # Not synced: a mark lost in a power cut only sends the same body
+        # again, and it saves a disk sync on every guest's submit.
         self._finish(
             claim,
+            synced=False,
             state=DELIVERED,
             body=None,
             delivered_at=now,
@@ -915,12 +919,13 @@ class Outbox:
 
         return outcome
 
-    def _finish(self, claim: _Claim, **values: Any) -> None:
+    def _finish(self, claim: _Claim, synced: bool = True, **values: Any) -> None:
         """Record the outcome if this process still owns the row.
 
         A row this process no longer owns was claimed again after its lease
         ran out; that is logged for the operator, and the outcome is not
-        recorded over the new owner's.
+        recorded over the new owner's. ``synced=False`` lets the commit
+        return before it reaches the disk (see ``begin_unsynced``).
         """
         params = {
             "owned_id": claim.id,
@@ -930,7 +935,8 @@ class Outbox:
             "updated_at": self._now(),
             **values,
         }
-        with self.engine.begin() as conn:
+        transaction = self.engine.begin() if synced else begin_unsynced(self.engine)
+        with transaction as conn:
             result = conn.execute(_FINISH, params)
 
         if result.rowcount != 1:

@@ -824,6 +824,81 @@ class TestAcceptAndDeliverOutcomes:
         assert len(set(client.sent_to(PROFILE))) == 1
 
 
+def sync_of_each_write(engine):
+    """Record, for each write to the outbox, whether its commit waits for the disk.
+
+    The setting is read on the write's own connection just before the
+    statement runs, inside the transaction the statement commits with.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    query = "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
+    names = {"2": "synced", "on": "synced", "1": "unsynced", "off": "unsynced"}
+    seen = []
+
+    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
+    def record(conn, cursor, statement, parameters, context, executemany):
+        verb = statement.split(None, 1)[0].upper()
+        if verb not in ("INSERT", "UPDATE"):
+            return
+        probe = conn.connection.dbapi_connection.cursor()
+        probe.execute(query)
+        seen.append((verb, names[str(probe.fetchone()[0])]))
+        probe.close()
+
+    return seen
+
+
+def sync_of_a_new_connection(outbox):
+    with outbox.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            return conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        return conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+
+
+class TestAcceptAndDeliverSync:
+    def test_the_accept_waits_for_the_disk_and_the_delivered_mark_does_not(
+        self, outbox, client
+    ):
+        writes = sync_of_each_write(outbox.engine)
+
+        _, _, outcome = submit(outbox, client)
+
+        assert outcome == "delivered"
+        assert writes == [("INSERT", "synced"), ("UPDATE", "unsynced")]
+
+    def test_the_connection_waits_for_the_disk_again_after_the_mark(
+        self, outbox, client
+    ):
+        submit(outbox, client)
+
+        assert sync_of_a_new_connection(outbox) in (2, "on")
+
+    def test_a_submission_left_to_the_worker_is_recorded_synced(self, outbox):
+        writes = sync_of_each_write(outbox.engine)
+
+        _, _, outcome = submit(outbox, FakeClient(UpstreamUnavailable("down")))
+
+        assert outcome == "pending"
+        assert writes == [("INSERT", "synced"), ("UPDATE", "synced")]
+
+    def test_a_mark_that_fails_is_rolled_back_and_the_connection_restored(
+        self, outbox, client
+    ):
+        def fail_on_update(conn, cursor, statement, *_):
+            if statement.startswith("UPDATE"):
+                raise OperationalError(statement, {}, Exception("disk gone"))
+
+        events = (outbox.engine, "before_cursor_execute", fail_on_update)
+        sqlalchemy.event.listen(*events)
+        submission, _, outcome = submit(outbox, client)
+        sqlalchemy.event.remove(*events)
+
+        stored = outbox.get(submission.id)
+        assert outcome == "pending"
+        assert (stored.state, stored.is_claimed) == ("pending", True)
+        assert sync_of_a_new_connection(outbox) in (2, "on")
+
+
 class TestAcceptAndDeliverLogs:
     def test_steps_are_logged_with_ids_and_never_the_answer(self, outbox, caplog):
         caplog.set_level(logging.INFO, logger="delivery")

@@ -23,8 +23,7 @@ import logs
 from anyroad.client import ProfileClient
 from forms.campaign import CampaignError, campaign_files, load_campaign
 from forms.generator import build_form
-from guest import errors, health, links, security, views
-from guest.limits import limiter
+from guest import errors, health, limits, links, security, views
 from guest.security import check_frame_ancestors
 from guest.theme import check_themes
 from guest.tokens import TokenSigner
@@ -58,7 +57,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         # Its message names the setting (DATABASE_URL, OUTBOX_KEY, ...).
         raise config.ConfigError(str(exc)) from None
     try:
-        limiter.init_app(app)
+        limits.init_app(app)
     except ConfigurationError as exc:
         raise config.ConfigError(
             f"RATELIMIT_STORAGE_URI cannot be used ({exc}); write it like "

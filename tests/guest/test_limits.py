@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
+import threading
 import time
 import uuid
 
@@ -13,7 +15,7 @@ from bs4 import BeautifulSoup
 from cryptography.fernet import Fernet
 
 from app import create_app
-from guest.limits import describe_wait, limiter
+from guest.limits import SweptMemoryStorage, describe_wait, limiter
 from sandbox import demo
 from tests.conftest import IN_CI, page
 from tests.load import processes
@@ -300,3 +302,78 @@ def test_a_refused_lookup_writes_one_line_for_its_campaign(settings, caplog):
     assert [(r.campaign, r.step) for r in refused] == [
         ("monster-mash", "guest.find_booking")
     ]
+
+
+def test_lookups_are_counted_in_swept_memory_by_default(settings):
+    app = build_app(settings)
+
+    with app.app_context():
+        assert isinstance(limiter.storage, SweptMemoryStorage)
+
+
+def threads_started(monkeypatch) -> list[str]:
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda t: started.append(t.name))
+    return started
+
+
+def test_a_hit_after_a_quiet_moment_starts_no_thread(monkeypatch):
+    storage = SweptMemoryStorage()
+    storage.incr("first", 60)
+    started = threads_started(monkeypatch)
+
+    time.sleep(0.03)  # the library's own 10 ms timer has ended by now
+    storage.incr("second", 60)
+
+    assert started == []
+
+
+def test_the_first_hit_in_a_forked_worker_starts_its_own_sweeper(monkeypatch):
+    storage = SweptMemoryStorage()
+    storage.incr("in the parent", 60)
+    started = threads_started(monkeypatch)
+
+    monkeypatch.setattr(os, "getpid", lambda: 424242)
+    storage.incr("in the child", 60)
+    storage.incr("in the child", 60)
+
+    assert started == ["rate-limit-sweeper"]
+
+
+def test_counters_count_within_their_window_and_forget_after_it():
+    storage = SweptMemoryStorage()
+
+    counts = [storage.incr("booking", 0.05) for _ in range(3)]
+    time.sleep(0.06)
+
+    assert counts == [1, 2, 3]
+    assert storage.get("booking") == 0
+
+
+def test_expired_counters_are_freed_by_the_sweeper(monkeypatch):
+    monkeypatch.setattr(SweptMemoryStorage, "SWEEP_SECONDS", 0.02)
+    storage = SweptMemoryStorage()
+    storage.incr("short", 0.01)
+    storage.incr("long", 60)
+
+    deadline = time.monotonic() + 5
+    while "short" in storage.storage and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert "short" not in storage.storage
+    assert storage.storage["long"] == 1
+
+
+def test_the_sweeper_ends_with_its_storage(monkeypatch):
+    monkeypatch.setattr(SweptMemoryStorage, "SWEEP_SECONDS", 0.02)
+    storage = SweptMemoryStorage()
+    running = {thread.ident for thread in threading.enumerate()}
+    storage.incr("booking", 60)
+    [sweeper] = [t for t in threading.enumerate() if t.ident not in running]
+    storage.timer.join()  # the library's first timer, started with the storage
+
+    del storage
+    gc.collect()
+    sweeper.join(timeout=5)
+
+    assert not sweeper.is_alive()

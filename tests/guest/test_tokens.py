@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode
 
-from guest.tokens import FormState, TokenInvalid, TokenSigner, TokenTooOld
+from guest.tokens import FORM_SALT, FormState, TokenInvalid, TokenSigner, TokenTooOld
 
 STATE = FormState(
     campaign="monster-mash",
@@ -27,6 +30,21 @@ def signer(max_age=60, renew_within=3600, secret="s3cret"):
 def test_state_round_trips_through_the_token():
     token = signer().sign_state(STATE)
 
+    assert signer().read_state(token, "monster-mash") == (STATE, False)
+
+
+def test_state_token_is_plain_signed_json_without_compression():
+    token = signer().sign_state(STATE)
+
+    payload = token.split(".")[0]
+    assert json.loads(base64_decode(payload)) == vars(STATE)
+
+
+def test_a_compressed_token_signed_before_still_opens():
+    compressing = URLSafeTimedSerializer("s3cret")
+    token = compressing.dumps(vars(STATE), salt=FORM_SALT)
+
+    assert token.startswith(".")  # itsdangerous marks a zlib payload so
     assert signer().read_state(token, "monster-mash") == (STATE, False)
 
 

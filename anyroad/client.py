@@ -7,6 +7,11 @@ session is keyed by ``os.getpid()`` and a forked child makes its own
 (case C10). Nothing here retries: a PATCH whose answer was lost may have
 been applied, and only the caller can decide to resend it, byte for byte.
 
+The two timeouts together bound the whole call, not each wait for the
+next bytes as ``requests`` does: an upstream or a proxy that sends a few
+bytes every few seconds could otherwise hold a worker past gunicorn's
+timeout, or a PATCH past its outbox lease (see ``_read_before``).
+
 The proxy and CA bundle settings of the environment (HTTPS_PROXY,
 NO_PROXY, REQUESTS_CA_BUNDLE...) are read once per process and origin,
 not on every request as ``requests`` does by default: that scan of the
@@ -21,12 +26,14 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -289,12 +296,23 @@ def environment_settings(origin: str) -> dict[str, Any]:
 # a warning here too would be a second line without them.
 
 
-def _send(operation: str, method: str, url: str, **kwargs: Any) -> requests.Response:
+def _send(
+    operation: str,
+    method: str,
+    url: str,
+    timeout: tuple[float, float],
+    **kwargs: Any,
+) -> requests.Response:
+    deadline = time.monotonic() + sum(timeout)
     parts = urlsplit(url)
     # What a caller passes wins over what the environment says.
     options = {**environment_settings(f"{parts.scheme}://{parts.netloc}"), **kwargs}
     try:
-        return get_session().request(method, url, allow_redirects=False, **options)
+        response = get_session().request(
+            method, url, allow_redirects=False, stream=True, timeout=timeout, **options
+        )
+        _read_before(response, deadline, read_timeout=timeout[1])
+        return response
     except requests.Timeout as exc:
         logger.debug("AnyRoad %s timed out.", operation)
         raise UpstreamUnavailable(f"The {operation} request timed out.") from exc
@@ -303,6 +321,52 @@ def _send(operation: str, method: str, url: str, **kwargs: Any) -> requests.Resp
         raise UpstreamUnavailable(
             f"The {operation} request got no answer ({type(exc).__name__})."
         ) from exc
+
+
+def _read_before(
+    response: requests.Response, deadline: float, read_timeout: float
+) -> None:
+    """Read a streamed answer's body whole, or give up at the deadline.
+
+    Each wait for more bytes is cut to what is left of the call's time, so
+    a body that trickles in fails on time like one that never comes. The
+    body is kept where ``requests`` keeps a body it has read itself.
+
+    :raises requests.Timeout: when the deadline passes first.
+    :raises requests.ConnectionError: when the body breaks off.
+    """
+    raw = response.raw
+    chunks = []
+    complete = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise requests.Timeout("The answer took longer than its timeouts.")
+
+            _limit_next_wait(raw, min(left, read_timeout))
+            chunk = raw.read1(65536, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        complete = True
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.Timeout(str(exc)) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise requests.ConnectionError(str(exc)) from exc
+    finally:
+        if not complete:
+            response.close()
+
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
+def _limit_next_wait(raw: urllib3.HTTPResponse, seconds: float) -> None:
+    connection = raw.connection
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 def _raise_for_status(operation: str, response: requests.Response) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
 from datetime import date, datetime
 
@@ -257,6 +259,68 @@ def test_search_that_never_answers_gives_up_within_the_read_timeout(client, sand
         client.search(last_name="Loblaw")
 
     assert time.monotonic() - started < READ_TIMEOUT + 1.0
+
+
+class TricklingUpstream:
+    """A loopback server that answers at once, then sends its body slowly.
+
+    Each piece comes well inside the read timeout, so only a limit on the
+    whole call can stop the client from waiting for all of them.
+    """
+
+    def __init__(self, body: bytes, pieces: int, gap: float) -> None:
+        self.body, self.pieces, self.gap = body, pieces, gap
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/api"
+        self.thread = threading.Thread(target=self._answer_one, daemon=True)
+        self.thread.start()
+
+    def _answer_one(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.recv(65536)
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(self.body)}\r\n\r\n"
+            )
+            conn.sendall(head.encode())
+            size = -(-len(self.body) // self.pieces)
+            try:
+                for start in range(0, len(self.body), size):
+                    time.sleep(self.gap)
+                    conn.sendall(self.body[start : start + size])
+            except OSError:
+                pass  # the client gave up and closed
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(timeout=30)
+
+
+USER_ANSWER = b'{"data": {"id": "u-1", "attributes": {"first_name": "Bob"}}}'
+
+
+def test_an_answer_that_trickles_in_gives_up_within_both_timeouts_together():
+    upstream = TricklingUpstream(USER_ANSWER * 40, pieces=100, gap=0.2)
+    client = ProfileClient(upstream.url, "key", connect_timeout=0.3, read_timeout=0.5)
+    started = time.monotonic()
+
+    with pytest.raises(UpstreamUnavailable, match="timed out"):
+        client.user()
+
+    elapsed = time.monotonic() - started
+    upstream.close()
+    assert elapsed < 0.3 + 0.5 + 0.5  # each piece alone came within 0.5 s
+
+
+def test_an_answer_that_comes_in_pieces_within_the_timeouts_is_read_whole():
+    upstream = TricklingUpstream(USER_ANSWER, pieces=4, gap=0.05)
+    client = ProfileClient(upstream.url, "key", connect_timeout=1, read_timeout=1)
+
+    user = client.user()
+
+    upstream.close()
+    assert user == {"id": "u-1", "first_name": "Bob"}
 
 
 def test_lost_answer_to_applied_patch_is_resent_byte_identical(client, sandbox):

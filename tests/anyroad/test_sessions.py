@@ -120,7 +120,7 @@ def test_settings_given_with_a_call_win_over_the_environment(
     headers = {"X-API-KEY": demo.DEMO_API_KEY}
 
     response = client_module._send(
-        "user", "GET", url, headers=headers, proxies={}, timeout=2
+        "user", "GET", url, headers=headers, proxies={}, timeout=(2, 2)
     )
 
     assert response.status_code == 200

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta, timezone
 # RFC 3339 section 5.6, widened the ways the contract's own example is:
 # a space may stand for "T" and the offset may be "-08" or "-0800". Its
 # DIGIT is ASCII only (RFC 5234), hence re.ASCII: without it \d would
-# also take Arabic-Indic and other digits, which int() then reads.
+# also take Arabic-Indic and other digits, which int() then reads. Its
+# time-secfrac is "." 1*DIGIT, so a fraction may have any number of digits.
 TIMESTAMP_PATTERN = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[Tt ]"
     r"(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
-    r"(?:\.(?P<fraction>\d{1,9}))?"
+    r"(?:\.(?P<fraction>\d+))?"
     r"(?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)",
     re.ASCII,
 )

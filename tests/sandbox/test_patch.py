@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sandbox import demo
 from sandbox.app import create_sandbox_app
-from tests.sandbox.conftest import set_approved_ips
+from tests.sandbox.conftest import Api, set_approved_ips
 
 VALID_TASTING = {"favourite_dram": "islay-16", "rating": 4}
 
@@ -188,6 +190,64 @@ def test_captured_at_is_stored_in_utc(api, sent, stored):
 
     assert response.status_code == 200
     assert attributes(response)["captured_at"] == stored
+
+
+FRACTIONS = ["1", "123456", "123456789", "1234567891", "12345678901234567890"]
+
+
+@pytest.mark.parametrize("fraction", FRACTIONS)
+def test_captured_at_takes_a_fraction_of_any_length_and_drops_it(api, fraction):
+    response = api.patch(
+        demo.DOC_PROFILE_ID, {"captured_at": f"2021-03-01T08:00:00.{fraction}Z"}
+    )
+
+    assert response.status_code == 200
+    assert attributes(response)["captured_at"] == "2021-03-01T08:00:00Z"
+
+
+def test_captured_at_with_a_point_but_no_fraction_digits_is_422(api):
+    response = api.patch(demo.DOC_PROFILE_ID, {"captured_at": "2021-03-01T08:00:00.Z"})
+
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "Some values were not accepted; see reasons.",
+        "reasons": [
+            {
+                "pointer": "/captured_at",
+                "keyword": "format",
+                "message": "Use an RFC 3339 timestamp with an offset, for example "
+                "2021-03-01T08:00:00Z or 2021-03-01 00:00:00-08.",
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def api_with_a_date_time_field(settings, campaigns_dir):
+    """The sandbox's API, with Monster Mash asking for a date-time too."""
+    path = campaigns_dir / "monster-mash.json"
+    campaign = json.loads(path.read_text(encoding="utf-8"))
+    campaign["data_model"]["properties"]["visited_at"] = {
+        "type": "string",
+        "format": "date-time",
+    }
+    path.write_text(json.dumps(campaign), encoding="utf-8")
+    settings["CAMPAIGNS_DIR"] = str(campaigns_dir)
+    return Api(create_sandbox_app(settings).test_client())
+
+
+@pytest.mark.parametrize("fraction", FRACTIONS)
+def test_date_time_in_a_data_set_takes_a_fraction_of_any_length(
+    api_with_a_date_time_field, fraction
+):
+    data_set = {"visited_at": f"2021-03-01T08:00:00.{fraction}+01:00"}
+
+    response = api_with_a_date_time_field.patch(
+        demo.DOC_PROFILE_ID, {"data_set": data_set}
+    )
+
+    assert response.status_code == 200
+    assert attributes(response)["data_set"] == data_set
 
 
 @pytest.mark.parametrize(

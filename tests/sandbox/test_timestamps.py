@@ -35,6 +35,10 @@ OUT_OF_RANGE = (
             "2021-03-01T00:00:00.123456789Z",
             datetime(2021, 3, 1, 0, 0, 0, 123456, tzinfo=timezone.utc),
         ),
+        (
+            "2021-03-01T00:00:00.12345678901234567890Z",
+            datetime(2021, 3, 1, 0, 0, 0, 123456, tzinfo=timezone.utc),
+        ),
         (" 2021-03-01T00:00:00Z ", datetime(2021, 3, 1, tzinfo=timezone.utc)),
     ],
 )

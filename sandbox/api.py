@@ -27,6 +27,7 @@ from sandbox.names import normalise_last_name
 from sandbox.parameters import (
     gather_copies,
     pick_agreed,
+    read_body,
     read_json_object,
     read_json_text,
 )
@@ -107,9 +108,7 @@ def inject_faults() -> Response | None:
     state = current_state()
     state.stats.count_request(kind)
     if kind == "patch":
-        state.stats.receive_patch(
-            request.view_args["profile_id"].lower(), request.get_data()
-        )
+        state.stats.receive_patch(request.view_args["profile_id"].lower(), read_body())
 
     state.faults.wait(kind)
     outcome = state.faults.choose(kind)
@@ -351,7 +350,7 @@ def read_patch_body() -> dict[str, Any]:
     counts as ``{}``, whatever its Content-Type; without either, the
     body is read as before and an empty one is refused.
     """
-    if request.args and not request.get_data():
+    if request.args and not read_body():
         return {}
 
     return read_json_object()
@@ -402,7 +401,7 @@ def read_criteria() -> dict[str, Any]:
     compared once read, so ``01234`` agrees with 1234 and "loblaw" with
     "Loblaw", while two different booking ids are refused.
     """
-    copies = gather_copies(read_json_object() if request.get_data() else {})
+    copies = gather_copies(read_json_object() if read_body() else {})
     unknown = sorted(set(copies) - set(CRITERIA))
     if unknown:
         raise Problem(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from sandbox.problems import Problem
 
@@ -44,12 +45,31 @@ def read_json_text(text: str | bytes, what: str) -> Any:
         raise Problem(400, f"{what} is not valid JSON.") from None
 
 
+def read_body() -> bytes:
+    """Return the raw request body, refusing one over the size limit with 413.
+
+    Werkzeug refuses a Content-Length over MAX_CONTENT_LENGTH, but a body
+    sent without one (chunked) is only cut off at the limit and handed
+    over as if complete, so it would be judged "not valid JSON" instead of
+    too large. One more byte read past the limit tells the two apart.
+    """
+    body = request.get_data()
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or len(body) < limit:
+        return body
+
+    if request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+
+    return body
+
+
 def read_json_object() -> dict[str, Any]:
     """Parse the body as a JSON object, or refuse with 400."""
     if not request.is_json:
         raise Problem(400, "Send a JSON body with Content-Type: application/json.")
 
-    body = read_json_text(request.get_data(), "The body")
+    body = read_json_text(read_body(), "The body")
     if not isinstance(body, dict):
         raise Problem(400, "The body must be a JSON object.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -76,3 +77,70 @@ def test_scratch_database_is_removed_on_stop():
 def test_refuses_to_serve_beyond_loopback():
     with pytest.raises(ValueError, match="loopback"):
         start_sandbox(host="0.0.0.0")
+
+
+ONE_MIB = 1024 * 1024
+TOO_LARGE = {"error": "The request body is too large."}
+
+
+def json_of_size(body, size):
+    """JSON text of ``body``, padded with spaces to exactly ``size`` bytes."""
+    text = json.dumps(body).encode("utf-8")
+    return text + b" " * (size - len(text))
+
+
+def in_chunks(data):
+    """Yield ``data`` in pieces, so requests sends it chunked."""
+    for start in range(0, len(data), 64 * 1024):
+        yield data[start : start + 64 * 1024]
+
+
+def send(running, method, path, data):
+    return requests.request(
+        method,
+        running.base_url + path,
+        data=data,
+        headers={"X-API-KEY": demo.DEMO_API_KEY, "Content-Type": "application/json"},
+        timeout=5,
+    )
+
+
+ENDPOINTS = [
+    pytest.param(
+        "POST",
+        "/customer_profile/search",
+        {"booking_id": demo.DOC_BOOKING_ID},
+        id="search",
+    ),
+    pytest.param(
+        "PATCH",
+        f"/customer_profile/{demo.DOC_PROFILE_ID}",
+        {"referrer_medium": "email"},
+        id="patch",
+    ),
+]
+
+
+@pytest.mark.parametrize("method, path, body", ENDPOINTS)
+@pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])
+def test_body_over_one_mib_is_413_with_or_without_content_length(
+    running, method, path, body, chunked
+):
+    data = json_of_size(body, ONE_MIB + 1)
+
+    response = send(running, method, path, in_chunks(data) if chunked else data)
+
+    assert response.status_code == 413
+    assert response.json() == TOO_LARGE
+    assert ("Content-Length" in response.request.headers) is not chunked
+
+
+@pytest.mark.parametrize("method, path, body", ENDPOINTS)
+@pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])
+def test_body_of_exactly_one_mib_is_read(running, method, path, body, chunked):
+    data = json_of_size(body, ONE_MIB)
+
+    response = send(running, method, path, in_chunks(data) if chunked else data)
+
+    assert response.status_code == 200
+    assert response.json()["data"]

@@ -136,16 +136,23 @@ def connect_upstream(app: Flask) -> None:
             app.instance_path, "sandbox.db"
         )
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        running = start_sandbox(
-            {
-                "SANDBOX_DATABASE": database,
-                "CAMPAIGNS_DIR": app.config["CAMPAIGNS_DIR"],
-                "SANDBOX_CAMPAIGNS": app.extensions["campaigns"],
-                "SANDBOX_SEED": True,
-                "SANDBOX_FAULTS": app.config["SANDBOX_FAULTS"],
-            },
-            port=app.config["SANDBOX_PORT"],
-        )
+        try:
+            running = start_sandbox(
+                {
+                    "SANDBOX_DATABASE": database,
+                    "CAMPAIGNS_DIR": app.config["CAMPAIGNS_DIR"],
+                    "SANDBOX_CAMPAIGNS": app.extensions["campaigns"],
+                    "SANDBOX_SEED": True,
+                    "SANDBOX_FAULTS": app.config["SANDBOX_FAULTS"],
+                },
+                port=app.config["SANDBOX_PORT"],
+            )
+        except ValueError as exc:
+            # The demo seed gives each profile one campaign; its message
+            # names the campaigns and what they share.
+            raise config.ConfigError(
+                f"The embedded sandbox cannot seed its demo data: {exc}"
+            ) from None
         app.extensions["sandbox"] = running
         base_url = running.base_url
         api_key = api_key or demo.DEMO_API_KEY

@@ -270,6 +270,11 @@ def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypa
     "environment, expected",
     [
         ({"CAMPAIGNS_DIR": "broken"}, "broken.json: /data_model/properties/a/type"),
+        (
+            {"CAMPAIGNS_DIR": "twins"},
+            "The embedded sandbox cannot seed its demo data: Campaigns ['first', "
+            "'second'] all list the experience 'Monster Mash'",
+        ),
         ({"PAGE_TOKEN_MAX_AGE": "3"}, "PAGE_TOKEN_MAX_AGE is 3; set it to at least"),
         ({"PORT": "abc"}, "PORT is 'abc'; set it to a port number from 1 to 65535."),
         ({"PORT": "99999"}, "PORT is '99999'; set it to a port number from 1"),
@@ -285,11 +290,17 @@ def test_the_dev_server_that_cannot_start_says_why_in_one_line(
     write_campaign(
         broken, "broken", {"type": "object", "properties": {"a": {"type": "x"}}}
     )
+    twins = tmp_path / "twins"
+    twins.mkdir()
+    for slug in ("first", "second"):
+        write_campaign(twins, slug, {"type": "object"}, experiences=["Monster Mash"])
+    folders = {"broken": str(broken), "twins": str(twins)}
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "PORT": "0",
-        **{k: str(broken) if v == "broken" else v for k, v in environment.items()},
+        "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
+        **{k: folders.get(v, v) for k, v in environment.items()},
     }
 
     done = subprocess.run(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -23,6 +24,10 @@ from sandbox.problems import Problem
 # Python refuses to turn longer digit strings into an int (its default
 # int_max_str_digits), so a longer JSON integer cannot be read at all.
 MAX_INTEGER_DIGITS = 4300
+# json.loads turns a "\ud800" escape, or bytes encoding a surrogate, into a
+# lone UTF-16 surrogate: a code point that is no character, cannot be
+# written as UTF-8 again, and so could be neither stored nor searched for.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_json_text(text: str | bytes, what: str) -> Any:
@@ -30,10 +35,12 @@ def read_json_text(text: str | bytes, what: str) -> Any:
 
     NaN and Infinity are not JSON. A number too large for a float would be
     read as infinity and written back out as ``Infinity``, and an integer
-    longer than Python reads cannot be stored, so both are refused too.
+    longer than Python reads cannot be stored, so both are refused too. A
+    string holding a lone surrogate, as a key or a value at any depth, is
+    not text, so it is refused like bytes that are not text.
     """
     try:
-        return json.loads(
+        value = json.loads(
             text,
             parse_constant=_refuse_constant,
             parse_float=_read_finite_float,
@@ -43,6 +50,31 @@ def read_json_text(text: str | bytes, what: str) -> Any:
         raise Problem(400, f"{what} nests too deeply to read.") from None
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, f"{what} is not valid JSON.") from None
+
+    if not is_all_text(value):
+        raise Problem(400, f"{what} is not valid JSON.")
+
+    return value
+
+
+def is_all_text(value: Any) -> bool:
+    """Tell whether no key or string inside a JSON value holds a lone surrogate.
+
+    The walk keeps its own stack: a value nested as deeply as json.loads
+    allows would overflow Python's if the walk recursed.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and LONE_SURROGATE.search(item):
+            return False
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+    return True
 
 
 def read_body() -> bytes:

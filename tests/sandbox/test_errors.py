@@ -210,3 +210,79 @@ def test_403_is_answered_only_after_the_key_and_profile_are_known(api):
 
     assert wrong_key.status_code == 401
     assert unknown.status_code == 404
+
+
+NOT_JSON = {"error": "The body is not valid JSON."}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rb'{"last_name": "Lob\ud800law"}',
+        rb'{"last_name": "Lob\udc00law"}',
+        rb'{"last_\ud800name": "Loblaw"}',
+        b'{"last_name": "Lob\xed\xa0\x80law"}',
+    ],
+    ids=["high-escape", "low-escape", "in-a-key", "utf-8-bytes"],
+)
+def test_search_body_with_a_lone_surrogate_is_400_not_json(api, body):
+    response = api.search(data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.get_json() == NOT_JSON
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rb'{"referrer_medium": "\ud83d"}',
+        rb'{"captured_at": "2021-03-01T08:00:00Z\ud800"}',
+        rb'{"data_set": {"flavor_profile": "\ud800"}}',
+        rb'{"data_set": {"flavor_\udfff": "red"}}',
+        rb'{"data_set": {"flavor_profile": "red", "x": [{"y": ["\ud800"]}]}}',
+        rb'{"\ud800": "email"}',
+        b'{"referrer_medium": "\xed\xa0\x80"}',
+    ],
+    ids=[
+        "medium",
+        "captured-at",
+        "data-set-value",
+        "data-set-key",
+        "nested-in-a-list",
+        "top-level-key",
+        "utf-8-bytes",
+    ],
+)
+def test_patch_body_with_a_lone_surrogate_is_400_and_stores_nothing(api, body):
+    before = api.get(demo.DOC_PROFILE_ID).get_json()
+
+    response = api.patch(demo.DOC_PROFILE_ID, body)
+
+    assert response.status_code == 400
+    assert response.get_json() == NOT_JSON
+    assert api.get(demo.DOC_PROFILE_ID).get_json() == before
+
+
+def test_data_set_query_text_with_a_lone_surrogate_is_400(api):
+    response = api.patch(
+        demo.DOC_PROFILE_ID,
+        b"",
+        content_type=None,
+        query_string={"data_set": r'{"flavor_profile": "\ud800"}'},
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "The data_set query parameter is not valid JSON."
+    }
+
+
+def test_a_surrogate_pair_is_one_character_and_is_kept(api):
+    response = api.patch(
+        demo.DOC_PROFILE_ID, rb'{"data_set": {"flavor_profile": "\ud83c\udf83"}}'
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["data"]["attributes"]["data_set"] == {
+        "flavor_profile": "\N{JACK-O-LANTERN}"
+    }

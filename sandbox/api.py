@@ -30,6 +30,7 @@ from sandbox.parameters import (
     read_body,
     read_json_object,
     read_json_text,
+    refuse_query_that_is_not_text,
 )
 from sandbox.problems import (
     FORBIDDEN,
@@ -164,6 +165,8 @@ def show_profile(profile_id: str) -> Response:
     """Show one customer profile of the key's account."""
     user = authenticate()
     profile = find_visible_profile(user, profile_id)
+    refuse_query_that_is_not_text()
+    refuse_unknown_query(profile.id, allowed=(PROFILE_ID_PARAMETER,))
 
     return jsonify({"data": render_profile(profile)})
 
@@ -308,9 +311,10 @@ def read_changes(campaign: Campaign, profile_id: str) -> dict[str, Any]:
     both. Copies of one attribute must agree once read; the request is
     refused with 400 before any value is judged (422) otherwise.
     """
+    refuse_query_that_is_not_text()
     body = read_patch_body()
     refuse_unwritable(body)
-    refuse_unknown_query(profile_id)
+    refuse_unknown_query(profile_id, allowed=(*WRITABLE, PROFILE_ID_PARAMETER))
     copies = gather_attribute_copies(body)
 
     readers: dict[str, Callable[[Any], Any]] = {
@@ -374,13 +378,14 @@ def refuse_unwritable(body: dict[str, Any]) -> None:
     )
 
 
-def refuse_unknown_query(profile_id: str) -> None:
-    """Refuse with 400 a PATCH query naming anything but the writable attributes.
+def refuse_unknown_query(profile_id: str, allowed: tuple[str, ...]) -> None:
+    """Refuse with 400 a query naming anything but the ``allowed`` parameters.
 
-    ``customer_profile_id`` is allowed as the contract lists it, but only
-    when it names the profile in the path.
+    The contract lists ``customer_profile_id`` as a query parameter of
+    both GET and PATCH, so it is allowed, but only when it names the
+    profile in the path. A parameter the endpoint does not know is refused
+    rather than ignored, so a typo never passes as a request honoured.
     """
-    allowed = (*WRITABLE, PROFILE_ID_PARAMETER)
     unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         raise Problem(
@@ -401,6 +406,7 @@ def read_criteria() -> dict[str, Any]:
     compared once read, so ``01234`` agrees with 1234 and "loblaw" with
     "Loblaw", while two different booking ids are refused.
     """
+    refuse_query_that_is_not_text()
     copies = gather_copies(read_json_object() if read_body() else {})
     unknown = sorted(set(copies) - set(CRITERIA))
     if unknown:

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Hashable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -106,6 +107,24 @@ def read_json_object() -> dict[str, Any]:
         raise Problem(400, "The body must be a JSON object.")
 
     return body
+
+
+def refuse_query_that_is_not_text() -> None:
+    """Refuse with 400 a query string whose bytes are not UTF-8.
+
+    Werkzeug leaves such bytes percent-encoded, so ``?referrer_medium=caf%E9``
+    would be read as the text "caf%E9", while the same bytes in a body are
+    refused; query values are judged like body values. Call this before
+    ``request.args`` is read: raw bytes that are not UTF-8 break it.
+    """
+    try:
+        parse_qsl(
+            request.query_string.decode("utf-8"),
+            keep_blank_values=True,
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        raise Problem(400, "The query string is not valid UTF-8.") from None
 
 
 def gather_copies(body: dict[str, Any]) -> dict[str, list[Any]]:

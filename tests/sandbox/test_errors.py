@@ -286,3 +286,107 @@ def test_a_surrogate_pair_is_one_character_and_is_kept(api):
     assert response.get_json()["data"]["attributes"]["data_set"] == {
         "flavor_profile": "\N{JACK-O-LANTERN}"
     }
+
+
+QUERY_NOT_TEXT = {"error": "The query string is not valid UTF-8."}
+NOT_UTF_8_QUERIES = [
+    pytest.param("referrer_medium=caf%E9", id="latin-1-escape"),
+    pytest.param("referrer_medium=%ED%A0%80", id="encoded-surrogate"),
+    pytest.param("data_set=%7B%22flavor_profile%22%3A%22%E9%22%7D", id="data-set"),
+    pytest.param("caf%E9=1", id="in-a-name"),
+]
+
+
+@pytest.mark.parametrize("query", NOT_UTF_8_QUERIES)
+def test_patch_query_that_is_not_utf_8_is_400_and_stores_nothing(api, query):
+    before = api.get(demo.DOC_PROFILE_ID).get_json()
+
+    response = api.patch(f"{demo.DOC_PROFILE_ID}?{query}", b"", content_type=None)
+
+    assert response.status_code == 400
+    assert response.get_json() == QUERY_NOT_TEXT
+    assert api.get(demo.DOC_PROFILE_ID).get_json() == before
+
+
+def test_patch_query_with_raw_bytes_that_are_not_utf_8_is_400(api):
+    response = api.patch(
+        demo.DOC_PROFILE_ID,
+        b"",
+        content_type=None,
+        environ_overrides={"QUERY_STRING": "referrer_medium=caf\xe9"},
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == QUERY_NOT_TEXT
+
+
+def test_patch_query_in_utf_8_is_read_as_text(api):
+    response = api.patch(
+        f"{demo.DOC_PROFILE_ID}?referrer_medium=caf%C3%A9", b"", content_type=None
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["data"]["attributes"]["referrer_medium"] == "café"
+
+
+@pytest.mark.parametrize(
+    "query", ["last_name=Lob%E9law", "last_name=Lob%ED%A0%80law", "booking_id=1%FF"]
+)
+def test_search_query_that_is_not_utf_8_is_400(client, query):
+    response = client.post(
+        f"{API}/customer_profile/search?{query}",
+        headers={"X-API-KEY": demo.DEMO_API_KEY},
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == QUERY_NOT_TEXT
+
+
+def test_get_query_that_is_not_utf_8_is_400(api):
+    response = api.get(f"{demo.DOC_PROFILE_ID}?customer_profile_id=%E9")
+
+    assert response.status_code == 400
+    assert response.get_json() == QUERY_NOT_TEXT
+
+
+@pytest.mark.parametrize(
+    "query, error",
+    [
+        pytest.param(
+            "bogus=1",
+            "Unknown query parameters ['bogus']; use any of ['customer_profile_id'].",
+            id="unknown",
+        ),
+        pytest.param(
+            "referrer_medium=email",
+            "Unknown query parameters ['referrer_medium']; use any of "
+            "['customer_profile_id'].",
+            id="patch-only",
+        ),
+        pytest.param(
+            f"customer_profile_id={demo.TASTING_PROFILE_ID}",
+            "customer_profile_id is given twice with different values.",
+            id="another-profile",
+        ),
+        pytest.param(
+            f"customer_profile_id={demo.DOC_PROFILE_ID}"
+            f"&customer_profile_id={demo.TASTING_PROFILE_ID}",
+            "customer_profile_id is given twice with different values.",
+            id="this-and-another",
+        ),
+    ],
+)
+def test_get_refuses_the_query_patch_refuses(api, query, error):
+    response = api.get(f"{demo.DOC_PROFILE_ID}?{query}")
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": error}
+
+
+def test_get_accepts_customer_profile_id_naming_its_own_profile(api):
+    response = api.get(
+        f"{demo.DOC_PROFILE_ID}?customer_profile_id={demo.DOC_PROFILE_ID.upper()}"
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["data"]["id"] == demo.DOC_PROFILE_ID

@@ -171,7 +171,7 @@ class LookupForm(Form):
         "Date of your visit",
         filters=[read_visit_date],
         validators=[
-            DataRequired("Enter the date of your visit, like 2021-03-31."),
+            DataRequired("Enter the date of your visit."),
             _experience_date,
         ],
         render_kw={"type": "date"},
@@ -186,3 +186,15 @@ class LookupForm(Form):
         text = self.experience_date.data or ""
 
         return "date" if not text or is_visit_date(text) else "text"
+
+    def date_hint(self) -> str:
+        """Say how to write the date only where it is typed as plain text.
+
+        A date picker shows and takes a date in the order of the guest's
+        own settings (31/03/2021 or 03/31/2021); a year-first example
+        beside it led a guest to type 2021 into the month.
+        """
+        if self.date_input_type() == "date":
+            return "As on your booking confirmation."
+
+        return "Year, month and day, like 2021-03-31."

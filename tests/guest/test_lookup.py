@@ -184,6 +184,24 @@ def test_a_date_from_an_email_link_is_never_shown_as_blank(
     assert (field["value"], field["type"]) == (shown, input_type)
 
 
+@pytest.mark.parametrize(
+    ("in_link", "input_type", "hint"),
+    [
+        ("", "date", "As on your booking confirmation."),
+        ("2021-03-31", "date", "As on your booking confirmation."),
+        ("31/03/2021", "text", "Year, month and day, like 2021-03-31."),
+    ],
+)
+def test_the_date_hint_gives_a_written_form_only_for_a_text_input(
+    guest, in_link, input_type, hint
+):
+    guest.open_lookup(f"?booking_id=1234&last_name=Loblaw&experience_date={in_link}")
+
+    field = guest.last_page.select_one("#experience_date")
+    shown = guest.last_page.select_one("#experience_date--hint").text
+    assert (field["type"], shown) == (input_type, hint)
+
+
 def test_a_year_first_date_with_short_parts_finds_the_booking(guest):
     response = guest.find_booking("1234", "Loblaw", "2021-3-31")
 

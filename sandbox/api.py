@@ -30,6 +30,7 @@ from sandbox.parameters import (
     read_body,
     read_json_object,
     read_json_text,
+    refuse_differing_copies,
     refuse_query_that_is_not_text,
 )
 from sandbox.problems import (
@@ -342,7 +343,9 @@ def gather_attribute_copies(body: dict[str, Any]) -> dict[str, list[Any]]:
     copies = gather_copies(body)
     copies.pop(PROFILE_ID_PARAMETER, None)
     for index, text in enumerate(request.args.getlist("data_set")):
-        copies["data_set"][index] = read_json_text(text, "The data_set query parameter")
+        data_set = read_json_text(text, "The data_set query parameter")
+        refuse_differing_copies(data_set, ("data_set",))
+        copies["data_set"][index] = data_set
 
     return copies
 

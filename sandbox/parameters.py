@@ -3,9 +3,10 @@
 The contract lists the search criteria and the PATCH attributes under
 "Query Params", yet its examples send them as JSON bodies, so the sandbox
 takes either. One name can then arrive more than once (twice in the query
-string, or once in each place). The copies are compared after they are
-read, so ``01234`` and ``1234`` agree while ``1234`` and ``1235`` are
-refused, rather than one of them being picked silently.
+string, once in each place, or twice in the body's own object). The
+copies are compared after they are read, so ``01234`` and ``1234`` agree
+while ``1234`` and ``1235`` are refused, rather than one of them being
+picked silently.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import json
 import math
 import re
 from collections.abc import Callable, Hashable
+from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from forms.campaign import json_pointer
 from sandbox.problems import Problem
 
 # Python refuses to turn longer digit strings into an int (its default
@@ -29,6 +32,19 @@ MAX_INTEGER_DIGITS = 4300
 # lone UTF-16 surrogate: a code point that is no character, cannot be
 # written as UTF-8 again, and so could be neither stored nor searched for.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class JsonObject(dict):
+    """A JSON object that also keeps every name-value pair as sent.
+
+    json.loads keeps only the last copy of a repeated name. Keeping the
+    pairs lets a repeated name be judged like any other copy instead of
+    one copy being picked silently.
+    """
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
 
 
 def read_json_text(text: str | bytes, what: str) -> Any:
@@ -46,6 +62,7 @@ def read_json_text(text: str | bytes, what: str) -> Any:
             parse_constant=_refuse_constant,
             parse_float=_read_finite_float,
             parse_int=_read_integer,
+            object_pairs_hook=JsonObject,
         )
     except RecursionError:
         raise Problem(400, f"{what} nests too deeply to read.") from None
@@ -70,12 +87,47 @@ def is_all_text(value: Any) -> bool:
         if isinstance(item, str) and LONE_SURROGATE.search(item):
             return False
         if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
+            pending.extend(chain.from_iterable(pairs_of(item)))
         elif isinstance(item, list):
             pending.extend(item)
 
     return True
+
+
+def refuse_differing_copies(value: Any, path: tuple[str, ...] = ()) -> None:
+    """Refuse with 400 a name repeated in a JSON object with differing values.
+
+    Copies that agree count as one. ``path`` names where ``value`` sits.
+    With no path, ``value`` is the body itself: its repeated names are
+    copies of parameters, which the caller compares once read (``01234``
+    agrees with 1234), so only the objects inside it are judged here. Any
+    deeper value is stored as sent, so its copies must be the same JSON.
+    """
+    pending: list[tuple[tuple[Any, ...], Any]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, dict):
+            children: Any = pairs_of(item)
+            if where and len(children) > len(item):
+                _refuse_differing_pairs(where, children)
+        elif isinstance(item, list):
+            children = enumerate(item)
+        else:
+            continue
+
+        pending.extend(
+            ((*where, key), child)
+            for key, child in children
+            if isinstance(child, (dict, list))
+        )
+
+
+def pairs_of(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    """List an object's name-value pairs, repeated names included."""
+    if isinstance(value, JsonObject):
+        return value.pairs
+
+    return list(value.items())
 
 
 def read_body() -> bytes:
@@ -106,6 +158,7 @@ def read_json_object() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Problem(400, "The body must be a JSON object.")
 
+    refuse_differing_copies(body)
     return body
 
 
@@ -130,7 +183,7 @@ def refuse_query_that_is_not_text() -> None:
 def gather_copies(body: dict[str, Any]) -> dict[str, list[Any]]:
     """List every copy of each parameter: the query string's, then the body's."""
     copies = {name: request.args.getlist(name) for name in request.args}
-    for name, value in body.items():
+    for name, value in pairs_of(body):
         copies.setdefault(name, []).append(value)
 
     return copies
@@ -156,6 +209,17 @@ def pick_agreed(
 def canonical_json(value: Any) -> str:
     """Write a value as JSON text that two equal values always share."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _refuse_differing_pairs(where: tuple[Any, ...], pairs: list) -> None:
+    texts: dict[str, set[str]] = {}
+    for name, value in pairs:
+        texts.setdefault(name, set()).add(canonical_json(value))
+
+    for name, seen in texts.items():
+        if len(seen) > 1:
+            pointer = json_pointer([*where, name]).lstrip("/")
+            raise Problem(400, f"{pointer} is given twice with different values.")
 
 
 def _read_finite_float(text: str) -> float:

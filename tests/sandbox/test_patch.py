@@ -499,3 +499,91 @@ def test_patch_with_neither_query_nor_body_is_still_400(api):
     assert response.get_json() == {
         "error": "Send a JSON body with Content-Type: application/json."
     }
+
+
+@pytest.mark.parametrize(
+    "body, name",
+    [
+        (b'{"referrer_medium": "a", "referrer_medium": "b"}', "referrer_medium"),
+        (b'{"referrer_medium": "a", "referrer_medium": null}', "referrer_medium"),
+        (
+            b'{"captured_at": "2021-03-01T08:00:00Z",'
+            b' "captured_at": "2021-03-01T08:00:00-08"}',
+            "captured_at",
+        ),
+        (
+            b'{"data_set": {"flavor_profile": "red"},'
+            b' "data_set": {"flavor_profile": "smoke"}}',
+            "data_set",
+        ),
+        (
+            b'{"data_set": {"flavor_profile": "red", "flavor_profile": "smoke"}}',
+            "data_set/flavor_profile",
+        ),
+        (b'{"data_set": {"x": [{"y": 1, "y": 2}]}}', "data_set/x/0/y"),
+        (b'{"data_set": {"x": {"y": 1, "y": 1.0}}}', "data_set/x/y"),
+    ],
+)
+def test_name_repeated_in_the_body_with_different_values_is_400(api, body, name):
+    before = api.get(demo.DOC_PROFILE_ID).get_json()
+
+    response = api.patch(demo.DOC_PROFILE_ID, body)
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": f"{name} is given twice with different values."
+    }
+    assert api.get(demo.DOC_PROFILE_ID).get_json() == before
+
+
+def test_name_repeated_in_data_set_query_text_with_different_values_is_400(api):
+    response = patch_with_query(
+        api, {"data_set": '{"flavor_profile": "red", "flavor_profile": "smoke"}'}
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "data_set/flavor_profile is given twice with different values."
+    }
+
+
+@pytest.mark.parametrize(
+    "body, stored",
+    [
+        (
+            b'{"captured_at": "2021-03-01 00:00:00-08",'
+            b' "captured_at": "2021-03-01T08:00:00Z"}',
+            {"captured_at": "2021-03-01T08:00:00Z"},
+        ),
+        (
+            b'{"data_set": {"flavor_profile": "red", "flavor_profile": "red"}}',
+            {"data_set": {"flavor_profile": "red"}},
+        ),
+    ],
+)
+def test_name_repeated_in_the_body_with_agreeing_values_is_stored_once(
+    api, body, stored
+):
+    response = api.patch(demo.DOC_PROFILE_ID, body)
+
+    assert response.status_code == 200
+    assert {name: attributes(response)[name] for name in stored} == stored
+
+
+@pytest.mark.parametrize(
+    "text, shown", [("5", "5"), ('"red"', "'red'"), ("[1, 1]", "[1, 1]")]
+)
+def test_data_set_query_text_that_is_no_object_is_judged_by_the_model(api, text, shown):
+    response = patch_with_query(api, {"data_set": text})
+
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "Some values were not accepted; see reasons.",
+        "reasons": [
+            {
+                "pointer": "/data_set",
+                "keyword": "type",
+                "message": f"{shown} is not of type 'object'",
+            }
+        ],
+    }

@@ -299,3 +299,41 @@ def test_profile_no_campaign_serves_is_found_from_any_ip(api):
     assert response.status_code == 200
     first = response.get_json()["data"][0]
     assert first["attributes"]["experience"]["name"] == "Distillery Walk"
+
+
+@pytest.mark.parametrize(
+    "body, name",
+    [
+        (b'{"booking_id": 1234, "booking_id": 1235}', "booking_id"),
+        (b'{"last_name": "Loblaw", "last_name": "D\'Angelo"}', "last_name"),
+        (
+            b'{"experience_date": "2021-03-31", "experience_date": "2021-04-01"}',
+            "experience_date",
+        ),
+        (b'{"last_name": {"given": "Bob", "given": "Gob"}}', "last_name/given"),
+    ],
+)
+def test_name_repeated_in_the_body_with_different_values_is_400(api, body, name):
+    response = api.search(data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": f"{name} is given twice with different values."
+    }
+
+
+@pytest.mark.parametrize(
+    "body, booking_ids",
+    [
+        (b'{"booking_id": 1234, "booking_id": "01234"}', [1234]),
+        (b'{"last_name": "Loblaw", "last_name": "LOBLAW"}', [1234, 1240]),
+        (b'{"booking_id": 1234, "booking_id": null}', [1234]),
+    ],
+)
+def test_name_repeated_in_the_body_with_agreeing_values_is_read_once(
+    api, body, booking_ids
+):
+    response = api.search(data=body, content_type="application/json")
+
+    assert response.status_code == 200
+    assert api.booking_ids(response) == booking_ids

@@ -43,7 +43,7 @@ from forms.fields import (
 from forms.formats import build_validator
 from forms.hints import apply_hints
 from forms.markup import prepare_pieces
-from forms.schema import Node, outline_model
+from forms.schema import Node, is_sent_blank, outline_model
 from forms.sizes import largest_answers
 from forms.values import zone_named
 
@@ -316,14 +316,10 @@ def blank_answer(node: Node) -> Any:
     sends an empty list, so the model's minItems decides; anything else
     unanswered is left out.
     """
-    if not node.required:
+    if not is_sent_blank(node):
         return EMPTY
-    if node.nullable and node.kind != "choice":
-        return None
-    if node.kind in ("checklist", "rows"):
-        return []
 
-    return EMPTY
+    return None if node.nullable and node.kind != "choice" else []
 
 
 def walk_fields(fields) -> Iterator[Field]:

@@ -15,7 +15,13 @@ from typing import Any
 
 from forms.campaign import CampaignError, json_pointer
 from forms.formats import build_validator
-from forms.schema import NONE_LABEL, Node, choice_text
+from forms.schema import (
+    NONE_LABEL,
+    Node,
+    choice_text,
+    mark_always_required,
+    settle_follow_ups,
+)
 
 UI_KEYS = frozenset({"title", "intro", "order", "fields", "hidden", "timezone"})
 # Hints read by the page rather than the form (guest/ and templates/guest/);
@@ -122,6 +128,18 @@ def apply_hints(
             node.none_label = hints["none_label"]
             none_hints[id(node)] = f"{here}/none_label"
 
+    apply_order(root, ui.get("order", []), fail)
+    apply_hidden(root, ui.get("hidden", {}), model, fail)
+    # Hidden answers are always sent, so they settle which follow-ups are
+    # required, and required questions offer no "No answer".
+    settle_follow_ups(root)
+    mark_always_required(root, True)
+    apply_widgets(root, none_hints, fail)
+    check_patterns_explained(root, fail)
+
+
+def apply_widgets(root: Node, none_hints: dict[int, str], fail) -> None:
+    """Give each question its default widget and its "No answer" radio."""
     for node in root.walk():
         if node.kind == "choice" and not node.widget:
             node.widget = "radio" if len(node.choices) <= RADIO_LIMIT else "select"
@@ -142,10 +160,6 @@ def apply_hints(
             node.item.pattern_message = node.pattern_message
         if node.kind == "rows" and node.item is not None and not node.item.label:
             node.item.label = node.label
-
-    apply_order(root, ui.get("order", []), fail)
-    apply_hidden(root, ui.get("hidden", {}), model, fail)
-    check_patterns_explained(root, fail)
 
 
 def properties_by_hint_path(root: Node) -> dict[str, list[tuple[str, Node]]]:

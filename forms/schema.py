@@ -692,6 +692,83 @@ def mark_always_required(node: Node, always: bool) -> None:
         mark_always_required(node.item, False)
 
 
+def is_sent_blank(node: Node) -> bool:
+    """Tell whether a question left blank is still sent, as null or [].
+
+    A required answer that may be null is sent as null (a choice offers
+    null as an option of its own instead), and a required list or
+    checklist as [], so that the model's minItems decides.
+    """
+    if not node.required:
+        return False
+
+    return node.kind in ("checklist", "rows") or (
+        node.nullable and node.kind != "choice"
+    )
+
+
+def is_always_sent(node: Node) -> bool:
+    """Tell whether a question's key is in every data set its group is in.
+
+    A hidden answer is added without asking, an unticked box is sent as
+    false, and a required group or a required blank that ``is_sent_blank``
+    is sent whatever the guest does.
+    """
+    if node.hidden or node.kind == "boolean":
+        return True
+
+    return (node.required and node.kind == "group") or is_sent_blank(node)
+
+
+def settle_follow_ups(node: Node) -> None:
+    """Ask a follow-up outright when its trigger's key is always sent.
+
+    Draft 4 requires a follow-up whenever its trigger's key is present,
+    answered or not. form.js hides a follow-up until its trigger looks
+    answered on the page, so one whose trigger is always sent (a hidden
+    answer, a required list, a blank sent as null), or one the group
+    requires anyway, would be demanded while hidden and disabled, and the
+    guest could never send. Such a follow-up is required, and shown, like
+    any required question; being required may in turn make it a trigger
+    that is always sent, so this repeats until nothing changes. Follow-ups
+    that trigger each other are shown from the start: each would wait for
+    another that waits for it.
+    """
+    for child in node.children:
+        settle_follow_ups(child)
+    if node.item is not None:
+        settle_follow_ups(node.item)
+
+    for child in [c for c in node.children if is_own_trigger(node, c)]:
+        child.depends_on = ()
+
+    changed = True
+    while changed:
+        changed = False
+        for child in node.children:
+            triggers = [node.child(key) for key in child.depends_on]
+            if child.depends_on and (
+                child.required or any(is_always_sent(t) for t in triggers)
+            ):
+                child.required, child.depends_on = True, ()
+                changed = True
+
+
+def is_own_trigger(group: Node, follow_up: Node) -> bool:
+    """Tell whether a follow-up's triggers, followed back, lead to itself."""
+    seen: set[str] = set()
+    waiting = list(follow_up.depends_on)
+    while waiting:
+        key = waiting.pop()
+        if key == follow_up.key:
+            return True
+        if key not in seen:
+            seen.add(key)
+            waiting.extend(group.child(key).depends_on)
+
+    return False
+
+
 def outline_model(model: dict[str, Any], source: str) -> Node:
     """Outline a data model, or raise CampaignError naming pointer and keyword."""
     return Outliner(model, source).outline()

@@ -133,27 +133,50 @@
     refresh();
   }
 
-  function updateDependents() {
-    var dependents = document.querySelectorAll("[data-depends-on]");
-    Array.prototype.forEach.call(dependents, function (wrapper) {
-      var shown = wrapper.getAttribute("data-depends-on").split(" ").some(function (id) {
-        var controller = document.getElementById(id);
-        return controller !== null && isAnswered(controller);
-      });
-      wrapper.hidden = !shown;
-      // Hidden questions are disabled so that a stale answer is not sent;
-      // only controls this script disabled are enabled again.
-      var controls = wrapper.querySelectorAll("input, select, textarea");
-      Array.prototype.forEach.call(controls, function (control) {
-        if (!shown && !control.disabled) {
-          control.disabled = true;
-          control.setAttribute("data-disabled-by-form", "");
-        } else if (shown && control.hasAttribute("data-disabled-by-form")) {
-          control.disabled = false;
-          control.removeAttribute("data-disabled-by-form");
-        }
-      });
+  function isTriggered(wrapper) {
+    // A trigger this page does not show (the server adds it) is always
+    // sent, and the server then requires the follow-up: show it.
+    return wrapper.getAttribute("data-depends-on").split(" ").some(function (id) {
+      var controller = document.getElementById(id);
+      return controller === null || isAnswered(controller);
     });
+  }
+
+  function showDependent(wrapper, shown) {
+    if (wrapper.hidden === !shown) {
+      return false;
+    }
+    wrapper.hidden = !shown;
+    // Hidden questions are disabled so that a stale answer is not sent;
+    // only controls this script disabled are enabled again.
+    var controls = wrapper.querySelectorAll("input, select, textarea");
+    Array.prototype.forEach.call(controls, function (control) {
+      if (!shown && !control.disabled) {
+        control.disabled = true;
+        control.setAttribute("data-disabled-by-form", "");
+      } else if (shown && control.hasAttribute("data-disabled-by-form")) {
+        control.disabled = false;
+        control.removeAttribute("data-disabled-by-form");
+      }
+    });
+    return true;
+  }
+
+  function updateDependents() {
+    // A follow-up can itself be a trigger, placed before or after the
+    // question it follows; showing or hiding one changes what counts as
+    // answered, so go round until nothing changes (at most once more than
+    // there are follow-ups, a chain's length).
+    var dependents = document.querySelectorAll("[data-depends-on]");
+    for (var round = 0; round <= dependents.length; round += 1) {
+      var changed = false;
+      Array.prototype.forEach.call(dependents, function (wrapper) {
+        changed = showDependent(wrapper, isTriggered(wrapper)) || changed;
+      });
+      if (!changed) {
+        return;
+      }
+    }
   }
 
   function start() {

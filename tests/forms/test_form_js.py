@@ -38,6 +38,72 @@ def gallery_url():
     server.server_close()
 
 
+# Campaigns written for these tests, served like the gallery's own.
+FOLLOW_UPS = {
+    "hidden-trigger": {
+        "data_model": {
+            "type": "object",
+            "properties": {
+                "source": {"type": "string"},
+                "staff": {"type": "string", "title": "Staff member"},
+            },
+            "dependencies": {"source": ["staff"]},
+        },
+        "ui": {"hidden": {"source": "kiosk"}},
+    },
+    "required-follow-up": {
+        "data_model": {
+            "type": "object",
+            "properties": {
+                "card": {"type": "string"},
+                "billing": {"type": "string"},
+            },
+            "required": ["billing"],
+            "dependencies": {"card": ["billing"]},
+        },
+    },
+    "null-trigger": {
+        "data_model": {
+            "type": "object",
+            "properties": {
+                "note": {"type": ["string", "null"]},
+                "why": {"type": "string"},
+            },
+            "required": ["note"],
+            "dependencies": {"note": ["why"]},
+        },
+    },
+    "chain-backwards": {
+        "data_model": {
+            "type": "object",
+            "properties": {
+                "glass": {"type": "string"},
+                "wine": {"type": "string"},
+                "visit": {"type": "string"},
+            },
+            "dependencies": {"visit": ["wine"], "wine": ["glass"]},
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def campaigns_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("campaigns")
+    for slug, keys in FOLLOW_UPS.items():
+        campaign = {"name": slug, **keys}
+        (folder / f"{slug}.json").write_text(json.dumps(campaign), encoding="utf-8")
+    app = Flask("form_js_campaigns", root_path=str(REPO))
+    app.config["GALLERY_DIR"] = folder
+    app.register_blueprint(bp)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/dev/gallery"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -116,6 +182,62 @@ def test_dependent_question_shows_once_its_trigger_is_answered(page, gallery_url
     page.locator("#f-gift_recipient").fill("")
     assert not message.is_visible()
     assert message.is_disabled()
+
+
+@pytest.mark.parametrize(
+    ("slug", "follow_up", "sent"),
+    [
+        ("hidden-trigger", "f-staff", {"source": "kiosk", "staff": "Sam"}),
+        ("required-follow-up", "f-billing", {"billing": "Sam"}),
+        ("null-trigger", "f-why", {"note": None, "why": "Sam"}),
+    ],
+    ids=["hidden trigger", "required anyway", "trigger sent as null"],
+)
+def test_follow_up_of_an_always_sent_trigger_is_shown_and_sent(
+    page, campaigns_url, slug, follow_up, sent
+):
+    page.goto(f"{campaigns_url}/{slug}")
+    question = page.locator(f"#{follow_up}")
+
+    assert question.is_visible()
+    assert question.is_enabled()
+    question.fill("Sam")
+    page.get_by_role("button", name="Try sending").click()
+
+    assert sent_data_set(page) == sent
+
+
+def test_follow_up_placed_before_its_trigger_comes_back_with_it(page, campaigns_url):
+    page.goto(f"{campaigns_url}/chain-backwards")
+    page.locator("#f-visit").fill("Tour")
+    page.locator("#f-wine").fill("Red")
+    page.locator("#f-glass").fill("Large")
+    page.locator("#f-visit").fill("")
+    assert not page.locator("#f-glass").is_visible()
+
+    page.locator("#f-visit").fill("Tasting")
+
+    assert page.locator("#f-wine").is_visible()
+    assert page.locator("#f-glass").is_visible()
+    page.get_by_role("button", name="Try sending").click()
+    assert sent_data_set(page) == {"visit": "Tasting", "wine": "Red", "glass": "Large"}
+
+
+def test_follow_up_of_a_trigger_the_page_does_not_show_is_shown(page, gallery_url):
+    page.goto(f"{gallery_url}/wine-club-signup")
+    page.evaluate(
+        """() => {
+            const wrapper = document.createElement("div");
+            wrapper.id = "follow-up";
+            wrapper.setAttribute("data-depends-on", "f-added-by-the-server");
+            wrapper.innerHTML = '<input id="f-follow-up" name="f-follow-up">';
+            document.querySelector("form").append(wrapper);
+            document.dispatchEvent(new Event("input"));
+        }"""
+    )
+
+    assert page.locator("#f-follow-up").is_visible()
+    assert page.locator("#f-follow-up").is_enabled()
 
 
 @pytest.fixture

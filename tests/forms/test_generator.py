@@ -951,6 +951,139 @@ def test_dependent_question_carries_its_trigger_for_form_js(render):
     assert wrapper["data-depends-on"] == "f-allergy"
 
 
+# A follow-up whose trigger is sent whatever the guest does is required
+# whenever its group is sent, so it is asked outright, never hidden.
+
+
+def with_follow_up(trigger: dict, required=(), **extra) -> dict:
+    """Make a model where ``why`` follows ``trigger``."""
+    return object_model(
+        {"trigger": trigger, "why": {"type": "string"}},
+        required=required,
+        dependencies={"trigger": ["why"]},
+        **extra,
+    )
+
+
+KIOSK = {"hidden": {"trigger": "kiosk"}}
+ALWAYS_SENT_TRIGGERS = {
+    "hidden answer": (with_follow_up({"type": "string"}), KIOSK, {"trigger": "kiosk"}),
+    "required nullable answer": (
+        with_follow_up({"type": ["string", "null"]}, required=["trigger"]),
+        {},
+        {"trigger": None},
+    ),
+    "required nullable number": (
+        with_follow_up({"type": ["integer", "null"]}, required=["trigger"]),
+        {},
+        {"trigger": None},
+    ),
+    "required checklist": (
+        with_follow_up(
+            {"type": "array", "items": {"enum": ["a", "b"]}}, required=["trigger"]
+        ),
+        {},
+        {"trigger": []},
+    ),
+    "required list": (
+        with_follow_up(
+            {"type": "array", "items": {"type": "string"}}, required=["trigger"]
+        ),
+        {},
+        {"trigger": []},
+    ),
+    "required group": (
+        with_follow_up(
+            {"type": "object", "properties": {"day": {"type": "string"}}},
+            required=["trigger"],
+        ),
+        {},
+        {"trigger": {}},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("model", "ui", "sent"), ALWAYS_SENT_TRIGGERS.values(), ids=ALWAYS_SENT_TRIGGERS
+)
+def test_follow_up_of_an_always_sent_trigger_is_asked_outright(render, model, ui, sent):
+    page = render(build_form(make_campaign(model, ui)).make_form())
+
+    assert page.find(attrs={"data-depends-on": True}) is None
+    assert page.find(id="f-why").has_attr("required")
+    assert "(optional)" not in page.find("label", attrs={"for": "f-why"}).text
+
+
+@pytest.mark.parametrize(
+    ("model", "ui", "sent"), ALWAYS_SENT_TRIGGERS.values(), ids=ALWAYS_SENT_TRIGGERS
+)
+def test_follow_up_of_an_always_sent_trigger_is_sent_with_it(post, model, ui, sent):
+    left_out = post(model, [], ui)[1]
+    data_set, _ = post(model, [("f-why", "Staff badge")], ui)
+
+    assert errors_by_field(left_out) == {"f-why": "Enter an answer to this question."}
+    assert data_set == {**sent, "why": "Staff badge"}
+
+
+def test_follow_up_the_group_requires_anyway_is_asked_outright(post, render):
+    model = object_model(
+        {"card": {"type": "string"}, "billing": {"type": "string"}},
+        required=["billing"],
+        dependencies={"card": ["billing"]},
+    )
+
+    page = render(build_form(make_campaign(model)).make_form())
+    data_set, _ = post(model, [("f-billing", "1 High St")])
+
+    assert page.find(attrs={"data-depends-on": True}) is None
+    assert page.find(id="f-billing").has_attr("required")
+    assert data_set == {"billing": "1 High St"}
+
+
+def test_follow_up_sent_as_null_asks_its_own_follow_up_outright(post, render):
+    model = object_model(
+        {
+            "source": {"type": "string"},
+            "staff": {"type": ["string", "null"]},
+            "badge": {"type": "string"},
+        },
+        dependencies={"source": ["staff"], "staff": ["badge"]},
+    )
+    ui = {"hidden": {"source": "kiosk"}}
+
+    page = render(build_form(make_campaign(model, ui)).make_form())
+    data_set, _ = post(model, [("f-badge", "B7")], ui)
+
+    assert page.find(attrs={"data-depends-on": True}) is None
+    assert data_set == {"source": "kiosk", "staff": None, "badge": "B7"}
+
+
+def test_follow_up_keeps_waiting_for_a_trigger_the_guest_may_leave_out(render):
+    model = object_model(
+        {"trigger": {"type": ["string", "null"]}, "why": {"type": "string"}},
+        dependencies={"trigger": ["why"]},
+    )
+
+    page = render(build_form(make_campaign(model)).make_form())
+
+    assert page.find(id="f-why").parent["data-depends-on"] == "f-trigger"
+    assert not page.find(id="f-why").has_attr("required")
+
+
+def test_follow_ups_that_trigger_each_other_are_shown_from_the_start(post, render):
+    model = object_model(
+        {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}},
+        dependencies={"a": ["b"], "b": ["a"], "c": ["a"]},
+    )
+
+    page = render(build_form(make_campaign(model)).make_form())
+    data_set, form = post(model, [("f-a", "x")])
+
+    assert page.find(attrs={"data-depends-on": True}) is None
+    assert data_set is None
+    assert errors_by_field(form) == {"f-b": "Enter an answer to this question."}
+
+
 # $ref, allOf and titled choices.
 
 

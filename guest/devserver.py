@@ -58,17 +58,42 @@ def start_outbox_worker(app: Flask, poll: float = 1.0) -> threading.Event:
     return stop
 
 
+# The shipped campaigns' lines, with the demo booking where the embedded
+# sandbox holds it; the README's walkthrough follows the first.
+DEMO_FORMS = {
+    "monster-mash": (
+        "Demo form (the API documentation's booking)",
+        "?booking_id=1234&last_name=Loblaw&experience_date=2021-03-31&source=email",
+    ),
+    "tasting-follow-up": ("Tasting form", ""),
+}
+
+
+def form_lines(app: Flask, base: str) -> list[str]:
+    """Name the address of each campaign's form this app serves.
+
+    The demo booking's link is offered only with the embedded sandbox,
+    which holds it, and only for a campaign that is loaded: a folder of
+    other campaigns must not be greeted with links that answer 404.
+    """
+    embedded = "sandbox" in app.extensions
+    lines = []
+    for slug in sorted(app.extensions["campaigns"]):
+        label, query = DEMO_FORMS.get(slug, ("Form", ""))
+        if not embedded:
+            label, query = "Form", ""
+        lines.append(f"{label}: {base}/f/{slug}{query}")
+
+    return lines
+
+
 def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
-    """Print the demo link, start the outbox worker, then serve until stopped."""
+    """Print the forms' links, start the outbox worker, then serve until stopped."""
     server = make_dev_server(app, port, host)
     base = f"http://{host}:{server.port}"
-    demo = (
-        f"{base}/f/monster-mash?booking_id=1234&last_name=Loblaw"
-        "&experience_date=2021-03-31&source=email"
-    )
     print(f"guestform is running on {base}/")
-    print(f"Demo form (the API documentation's booking): {demo}")
-    print(f"Tasting form: {base}/f/tasting-follow-up")
+    for line in form_lines(app, base):
+        print(line)
     where = "Embedded sandbox API" if "sandbox" in app.extensions else "Upstream API"
     print(f"{where}: {app.config['UPSTREAM_URL']}")
     print("Outbox worker: in this process, retrying answers the API did not take")

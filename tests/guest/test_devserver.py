@@ -8,8 +8,9 @@ import threading
 import time
 
 import pytest
+from flask import Flask
 
-from guest.devserver import make_dev_server, start_outbox_worker
+from guest.devserver import form_lines, make_dev_server, start_outbox_worker
 from guest.links import development_url
 from tests.conftest import Guest, build_app
 from tests.guest.helpers import DOC, stored_profile
@@ -96,3 +97,33 @@ def test_links_minted_without_a_public_url_follow_the_port(monkeypatch):
     monkeypatch.setenv("PORT", "5077")
 
     assert development_url() == "http://127.0.0.1:5077"
+
+
+def app_serving(*slugs: str, embedded: bool) -> Flask:
+    app = Flask("lines")
+    app.extensions["campaigns"] = {slug: object() for slug in slugs}
+    if embedded:
+        app.extensions["sandbox"] = object()
+    return app
+
+
+def test_the_start_up_lines_offer_the_demo_booking_on_the_embedded_sandbox():
+    app = app_serving("tasting-follow-up", "monster-mash", embedded=True)
+
+    assert form_lines(app, "http://h") == [
+        "Demo form (the API documentation's booking): http://h/f/monster-mash"
+        "?booking_id=1234&last_name=Loblaw&experience_date=2021-03-31&source=email",
+        "Tasting form: http://h/f/tasting-follow-up",
+    ]
+
+
+def test_the_start_up_lines_name_only_the_campaigns_loaded():
+    app = app_serving("wine-club", embedded=True)
+
+    assert form_lines(app, "http://h") == ["Form: http://h/f/wine-club"]
+
+
+def test_the_start_up_lines_offer_no_demo_booking_upstream():
+    app = app_serving("monster-mash", embedded=False)
+
+    assert form_lines(app, "http://h") == ["Form: http://h/f/monster-mash"]

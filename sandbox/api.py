@@ -90,6 +90,7 @@ INJECTED_ERRORS = {
     504: "Gateway timeout.",
 }
 GARBAGE_PAGE = "<html><body><h1>Please wait</h1></body></html>"
+NO_CAMPAIGN = "This customer profile belongs to no campaign, so it cannot be changed."
 
 
 class Refused(Exception):
@@ -178,12 +179,6 @@ def update_profile(profile_id: str) -> Response:
     user = authenticate()
     profile = find_visible_profile(user, profile_id)
     campaign = current_state().campaigns.get(profile.campaign_slug or "")
-    if campaign is None:
-        raise Problem(
-            422,
-            "This customer profile belongs to no campaign, so it cannot be changed.",
-            [],
-        )
 
     changes = read_changes(campaign, profile.id)
     connection = get_db()
@@ -304,13 +299,17 @@ def is_address_approved(address: str, campaign: Campaign) -> bool:
     return False
 
 
-def read_changes(campaign: Campaign, profile_id: str) -> dict[str, Any]:
+def read_changes(campaign: Campaign | None, profile_id: str) -> dict[str, Any]:
     """Check a PATCH's attributes and return them in storage form.
 
     The attributes may come in the JSON body, in the query string (the
     contract lists them as query parameters, data_set as JSON text), or
     both. Copies of one attribute must agree once read; the request is
     refused with 400 before any value is judged (422) otherwise.
+
+    A profile that no campaign serves has no data model, so it cannot be
+    changed (422). Its request is still read first, because the
+    documented order puts every 400 before any 422.
     """
     refuse_query_that_is_not_text()
     body = read_patch_body()
@@ -329,6 +328,9 @@ def read_changes(campaign: Campaign, profile_id: str) -> dict[str, Any]:
         reasons.extend(refused)
         if not refused:
             changes[name] = pick_agreed(name, read)
+
+    if campaign is None:
+        raise Problem(422, NO_CAMPAIGN, [])
 
     if reasons:
         raise Problem(
@@ -493,7 +495,12 @@ def _read_captured_at(value: Any) -> str | None:
         raise Refused([_reason("/captured_at", "format", str(exc))]) from exc
 
 
-def _read_data_set(campaign: Campaign, value: Any) -> Any:
+def _read_data_set(campaign: Campaign | None, value: Any) -> Any:
+    # With no campaign there is no model to judge by; the value is read
+    # as sent only so that two copies of it can still be compared.
+    if campaign is None:
+        return value
+
     reasons = check_data_set(campaign.data_model, value)
     if reasons:
         raise Refused(reasons)

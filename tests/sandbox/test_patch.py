@@ -339,6 +339,130 @@ def test_profile_no_campaign_serves_cannot_be_changed(api):
     }
 
 
+NO_CAMPAIGN = {
+    "error": "This customer profile belongs to no campaign, so it cannot be changed.",
+    "reasons": [],
+}
+
+
+@pytest.mark.parametrize(
+    "body, query, content_type, error",
+    [
+        pytest.param(
+            b"not json",
+            None,
+            "application/json",
+            {"error": "The body is not valid JSON."},
+            id="not-json",
+        ),
+        pytest.param(
+            b"{}",
+            None,
+            "text/plain",
+            {"error": "Send a JSON body with Content-Type: application/json."},
+            id="not-json-content-type",
+        ),
+        pytest.param(
+            b"",
+            None,
+            None,
+            {"error": "Send a JSON body with Content-Type: application/json."},
+            id="no-body-no-query",
+        ),
+        pytest.param(
+            b"[]",
+            None,
+            "application/json",
+            {"error": "The body must be a JSON object."},
+            id="not-an-object",
+        ),
+        pytest.param(
+            b"{}",
+            "bogus=1",
+            "application/json",
+            {
+                "error": "Unknown query parameters ['bogus']; use any of "
+                "['captured_at', 'data_set', 'referrer_medium', "
+                "'customer_profile_id']."
+            },
+            id="unknown-query",
+        ),
+        pytest.param(
+            b"",
+            "referrer_medium=caf%E9",
+            None,
+            {"error": "The query string is not valid UTF-8."},
+            id="query-not-utf-8",
+        ),
+        pytest.param(
+            b"{}",
+            f"customer_profile_id={demo.DOC_PROFILE_ID}",
+            "application/json",
+            {"error": "customer_profile_id is given twice with different values."},
+            id="another-profile",
+        ),
+        pytest.param(
+            b'{"referrer_medium": "a", "referrer_medium": "b"}',
+            None,
+            "application/json",
+            {"error": "referrer_medium is given twice with different values."},
+            id="differing-copies",
+        ),
+        pytest.param(
+            b'{"data_set": {"flavor_profile": "red"}}',
+            "data_set=%7B%7D",
+            "application/json",
+            {"error": "data_set is given twice with different values."},
+            id="differing-data-sets",
+        ),
+        pytest.param(
+            b'{"booking": {}}',
+            None,
+            "application/json",
+            {
+                "error": "The body names attributes that cannot be changed.",
+                "reasons": [
+                    {
+                        "pointer": "/booking",
+                        "keyword": "additionalProperties",
+                        "message": "This attribute cannot be changed.",
+                    }
+                ],
+            },
+            id="read-only",
+        ),
+    ],
+)
+def test_profile_no_campaign_serves_still_answers_400_before_422(
+    api, body, query, content_type, error
+):
+    path = demo.UNSERVED_PROFILE_ID + (f"?{query}" if query else "")
+
+    response = api.patch(path, body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert response.get_json() == error
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"captured_at": "yesterday"},
+        {"data_set": {"anything": 1}},
+        {"data_set": {"flavor_profile": "red"}, "referrer_medium": "email"},
+        {},
+    ],
+)
+def test_readable_patch_of_a_profile_no_campaign_serves_is_422(api, body):
+    before = api.get(demo.UNSERVED_PROFILE_ID).get_json()
+
+    response = api.patch(demo.UNSERVED_PROFILE_ID, body)
+
+    assert response.status_code == 422
+    assert response.get_json() == NO_CAMPAIGN
+    assert api.get(demo.UNSERVED_PROFILE_ID).get_json() == before
+
+
 def test_approved_ip_ranges_are_honoured(settings, campaigns_dir):
     set_approved_ips(campaigns_dir, "monster-mash", ["10.1.0.0/16"])
     settings["CAMPAIGNS_DIR"] = str(campaigns_dir)

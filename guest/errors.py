@@ -28,6 +28,13 @@ MESSAGES = {
     500: ("Something went wrong", "Please try again in a few minutes."),
 }
 
+# Shown inside a venue's frame whose embed tag names no campaign of ours.
+NO_SUCH_FORM = (
+    "This form is not here",
+    "The page around it asks for a form that does not exist. If you look "
+    "after that page, check the campaign named in its embed tag.",
+)
+
 
 def render_error(status: int, title: str, message: str):
     """Render the plain error page with the given status."""
@@ -113,6 +120,8 @@ def handle_http_error(error: HTTPException):
         return jsonify(error=error.description), status, headers
 
     title, message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    if status == 404 and getattr(g, "embedded", False) and not hasattr(g, "campaign"):
+        title, message = NO_SUCH_FORM
 
     return render_error(status, title, message)
 

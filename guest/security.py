@@ -2,7 +2,8 @@
 
 Pages of a campaign may be framed only by the origins its file lists
 (``ui.frame_ancestors``); every other page (the index, errors outside a
-campaign, the API) refuses to be framed at all. Scripts and styles come only
+campaign, the API) refuses to be framed at all, except the "no such form"
+page that an embed tag with a mistyped campaign asks for. Scripts and styles come only
 from our own origin, so a strict CSP holds; the one exception is an image
 host named by a campaign's logo.
 """
@@ -49,6 +50,10 @@ EVERY_PAGE = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
+
+
+# Any page at all, for an answer that holds nothing a frame could abuse.
+ANY_ORIGIN = ("*",)
 
 
 def allow_framing_by(origins: Iterable[str]) -> None:

@@ -55,6 +55,20 @@ def test_pages_outside_a_campaign_refuse_every_frame(client, method, path):
     assert "Cross-Origin-Embedder-Policy" not in response.headers
 
 
+def test_an_embed_naming_no_campaign_gets_a_page_any_frame_may_show(client):
+    response = client.get("/f/no-such-campaign?embed=1&source=iframe")
+
+    shown = page(response)
+    assert response.status_code == 404
+    assert directives(response)["frame-ancestors"] == "'self' *"
+    assert "X-Frame-Options" not in response.headers
+    assert shown.h1.text == "This form is not here"
+    assert (
+        "check the campaign named in its embed tag" in shown.select_one("main p").text
+    )
+    assert shown.select("form, a[href*='/f/']") == []
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -74,11 +74,13 @@ def create_sandbox_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["sandbox"] = state
     prepare_database(state, seed=read_flag("SANDBOX_SEED", app.config["SANDBOX_SEED"]))
 
+    app.url_map.converters["profile_id"] = api.ProfileIdConverter
     app.register_blueprint(api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(control.bp, url_prefix="/_sandbox")
     app.register_error_handler(HTTPException, answer_http_error)
     app.register_error_handler(Exception, answer_unexpected_error)
     app.after_request(empty_no_content)
+    app.after_request(sort_allowed_methods)
     app.teardown_appcontext(close_db)
     app.cli.add_command(seed_command)
     app.wsgi_app = ConnectionDropper(app.wsgi_app)  # type: ignore[method-assign]
@@ -151,6 +153,20 @@ def empty_no_content(response: Response) -> Response:
         response.set_data(b"")
         del response.headers["Content-Type"]
         del response.headers["Content-Length"]
+
+    return response
+
+
+def sort_allowed_methods(response: Response) -> Response:
+    """List the methods of an ``Allow`` header in one fixed order.
+
+    Flask answers OPTIONS with the methods in set order, which changes
+    from one process to the next; a 405 lists them sorted, so both do.
+    """
+    allowed = response.headers.get("Allow")
+    if allowed:
+        methods = sorted(method.strip() for method in allowed.split(","))
+        response.headers["Allow"] = ", ".join(methods)
 
     return response
 

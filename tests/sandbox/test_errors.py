@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import demo
-from tests.sandbox.conftest import API
+from tests.sandbox.conftest import API, KEY_HEADERS
 
 NOT_FOUND = {"error": "Customer profile not found."}
 
@@ -167,6 +167,58 @@ def test_search_path_refuses_every_method_but_post_with_405(client, method):
     assert response.headers["Allow"] == "OPTIONS, POST"
     if method != "head":
         assert response.get_json() == {"error": "Method not allowed."}
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "CONNECT"])
+def test_search_path_refuses_unusual_methods_with_the_same_allow(client, method):
+    response = client.open(f"{API}/customer_profile/search", method=method)
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    assert response.get_json() == {"error": "Method not allowed."}
+
+
+@pytest.mark.parametrize(
+    "path, allow",
+    [
+        ("/customer_profile/search", "OPTIONS, POST"),
+        (f"/customer_profile/{demo.DOC_PROFILE_ID}", "GET, HEAD, OPTIONS, PATCH"),
+        (f"/customer_profile/{demo.UNSERVED_PROFILE_ID}", "GET, HEAD, OPTIONS, PATCH"),
+        ("/users/key", "GET, HEAD, OPTIONS"),
+        ("/users/profile", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_options_lists_exactly_the_methods_the_path_takes(client, path, allow):
+    response = client.options(API + path, headers=KEY_HEADERS)
+
+    assert response.status_code == 200
+    assert response.headers["Allow"] == allow
+    assert response.data == b""
+
+
+@pytest.mark.parametrize(
+    "path, allow",
+    [
+        ("/_sandbox/faults", "GET, HEAD, OPTIONS, POST"),
+        ("/_sandbox/stats", "DELETE, GET, HEAD, OPTIONS"),
+    ],
+)
+def test_options_on_the_control_endpoints_lists_their_methods(client, path, allow):
+    response = client.options(path)
+
+    assert response.status_code == 200
+    assert response.headers["Allow"] == allow
+
+
+@pytest.mark.parametrize("method", ["put", "post", "delete"])
+def test_wrong_method_on_a_profile_lists_the_same_methods_as_options(client, method):
+    path = f"{API}/customer_profile/{demo.DOC_PROFILE_ID}"
+
+    response = getattr(client, method)(path, headers=KEY_HEADERS)
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == client.options(path).headers["Allow"]
+    assert response.get_json() == {"error": "Method not allowed."}
 
 
 def test_wrong_method_on_a_profile_says_which_are_allowed(client):

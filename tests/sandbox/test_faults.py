@@ -110,6 +110,25 @@ def test_injected_errors_answer_in_the_api_style(client, api, status, body):
     assert response.get_json() == body
 
 
+def test_options_is_neither_counted_nor_faulted(client):
+    client.post(
+        "/_sandbox/faults",
+        json={"search": {"error_rate": 1}, "get": {"garbage_rate": 1}},
+    )
+
+    search = client.options(f"{API}/customer_profile/search")
+    profile = client.options(f"{API}/customer_profile/{demo.DOC_PROFILE_ID}")
+
+    assert (search.status_code, search.headers["Allow"]) == (200, "OPTIONS, POST")
+    assert (profile.status_code, profile.headers["Allow"]) == (
+        200,
+        "GET, HEAD, OPTIONS, PATCH",
+    )
+    stats = client.get("/_sandbox/stats").get_json()
+    assert stats["requests"] == {"user": 0, "search": 0, "get": 0, "patch": 0}
+    assert stats["faults"] == {}
+
+
 def test_injected_garbage_is_a_200_html_page(client, api):
     client.post("/_sandbox/faults", json={"get": {"garbage_rate": 1}})
 

@@ -20,7 +20,7 @@ from wtforms.utils import unset_value
 
 from forms import messages
 from forms.formats import is_date
-from forms.schema import Choice, Node
+from forms.schema import Choice, Node, is_left_out_unticked
 from forms.values import (
     LONG_TEXT_CAP,
     TEXT_CAP,
@@ -310,14 +310,21 @@ class NumberField(AnswerField):
 
 
 class TickField(AnswerField):
-    """A single checkbox: ticked is true, unticked is false."""
+    """A single checkbox: ticked is true, unticked is false.
+
+    An optional box whose rules refuse false leaves its answer out when
+    unticked instead (``forms.schema.is_left_out_unticked``).
+    """
 
     def process_data(self, value: Any) -> None:
         self.answer = value is True
         self.text = "true" if self.answer else ""
 
     def read(self, raw: str) -> Any:
-        return raw.strip().lower() not in FALSE_WORDS
+        if raw.strip().lower() not in FALSE_WORDS:
+            return True
+
+        return EMPTY if is_left_out_unticked(self.node) else False
 
     def has_content(self) -> bool:
         return self.answer is True

@@ -122,6 +122,8 @@ class Node:
     children: list[Node] = field(default_factory=list)
     item: Node | None = None
     depends_on: tuple[str, ...] = ()
+    # A checkbox whose own rules refuse false, such as "enum": [true].
+    refuses_false: bool = False
     # The markup this node shows every guest (forms.markup.Pieces), made
     # once by the generator so that requests only fill in answers.
     pieces: Any = field(default=None, repr=False, compare=False)
@@ -458,6 +460,8 @@ class Outliner:
         else:
             node.kind = {"string": "text"}.get(base_type, base_type)
 
+        if node.kind == "boolean":
+            node.refuses_false = not build_validator(schema).is_valid(False)
         if node.kind not in ("text",) and "format" in schema:
             raise self.fail(
                 f"{pointer}/format", "format", "formats apply to text answers only"
@@ -620,7 +624,8 @@ class Outliner:
             node.children.append(child)
 
         for trigger in schema.get("dependencies", {}):
-            if node.child(trigger).kind == "boolean":
+            box = node.child(trigger)
+            if box.kind == "boolean" and not is_left_out_unticked(box):
                 here = f"{pointer}/dependencies/{json_pointer([trigger])[1:]}"
                 raise self.fail(
                     here,
@@ -707,15 +712,28 @@ def is_sent_blank(node: Node) -> bool:
     )
 
 
+def is_left_out_unticked(node: Node) -> bool:
+    """Tell whether an unticked box is left out rather than sent as false.
+
+    An optional box whose own rules refuse false (``"enum": [true]``,
+    directly or through allOf) would otherwise block every guest who
+    leaves it unticked with "Tick this box", though the model lets them
+    leave it out.
+    """
+    return node.kind == "boolean" and node.refuses_false and not node.required
+
+
 def is_always_sent(node: Node) -> bool:
     """Tell whether a question's key is in every data set its group is in.
 
     A hidden answer is added without asking, an unticked box is sent as
-    false, and a required group or a required blank that ``is_sent_blank``
-    is sent whatever the guest does.
+    false (unless ``is_left_out_unticked``), and a required group or a
+    required blank that ``is_sent_blank`` is sent whatever the guest does.
     """
-    if node.hidden or node.kind == "boolean":
+    if node.hidden:
         return True
+    if node.kind == "boolean":
+        return not is_left_out_unticked(node)
 
     return (node.required and node.kind == "group") or is_sent_blank(node)
 

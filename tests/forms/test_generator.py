@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from forms.campaign import load_campaign
 from forms.generator import build_form
 from tests.forms.browser import row_ids, serialize, tick, type_into
-from tests.forms.conftest import errors_by_field, make_campaign, object_model
+from tests.forms.conftest import REPO, errors_by_field, make_campaign, object_model
 
 GUESTS = object_model(
     {"guests": {"type": "integer", "minimum": 1, "maximum": 20}}, required=["guests"]
@@ -130,7 +131,7 @@ C2_MODEL = object_model(
         "children": {"type": "integer", "minimum": 0},
         "terms": {"type": "boolean", "enum": [True]},
     },
-    required=["newsletter", "children"],
+    required=["newsletter", "children", "terms"],
 )
 
 
@@ -153,7 +154,7 @@ def test_false_posted_for_a_box_is_false_and_zero_is_kept(post):
     "terms", [{"type": "boolean", "enum": [True]}, {"enum": [True]}]
 )
 def test_a_must_tick_box_errors_unticked_whether_or_not_typed(post, terms):
-    model = object_model({"terms": terms})
+    model = object_model({"terms": terms}, required=["terms"])
 
     unticked, form = post(model, [])
     ticked, _ = post(model, [("f-terms", "true")])
@@ -161,6 +162,72 @@ def test_a_must_tick_box_errors_unticked_whether_or_not_typed(post, terms):
     assert unticked is None
     assert errors_by_field(form) == {"f-terms": "Tick this box to continue."}
     assert ticked == {"terms": True}
+
+
+@pytest.mark.parametrize(
+    "agrees",
+    [
+        {"type": "boolean", "enum": [True]},
+        {"enum": [True]},
+        {"allOf": [{"type": "boolean"}, {"enum": [True]}]},
+        {"allOf": [{"$ref": "#/definitions/yes"}]},
+    ],
+)
+def test_optional_box_that_refuses_false_is_left_out_unticked(post, agrees):
+    model = object_model(
+        {"name": {"type": "string"}, "agrees": agrees},
+        definitions={"yes": {"type": "boolean", "enum": [True]}},
+    )
+
+    unticked, _ = post(model, [("f-name", "Jo")])
+    posted_false, _ = post(model, [("f-name", "Jo"), ("f-agrees", "false")])
+    ticked, _ = post(model, [("f-name", "Jo"), ("f-agrees", "true")])
+
+    assert unticked == {"name": "Jo"}
+    assert posted_false == {"name": "Jo"}
+    assert ticked == {"name": "Jo", "agrees": True}
+
+
+def test_optional_box_that_refuses_false_in_a_started_group_is_left_out(post):
+    model = object_model(
+        {
+            "child": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "agrees": {"type": "boolean", "enum": [True]},
+                },
+            }
+        }
+    )
+
+    data_set, _ = post(model, [("f-child-name", "Tom")])
+
+    assert data_set == {"child": {"name": "Tom"}}
+
+
+def test_photo_consent_sends_without_the_guardian_box_when_no_children(post):
+    campaign = load_campaign(REPO / "gallery" / "photo-consent.json")
+
+    data_set, _ = post(campaign.data_model, [("f-photos", "yes")], campaign.ui)
+
+    assert data_set == {"photos": "yes"}
+
+
+def test_optional_box_that_refuses_false_can_trigger_a_follow_up(post, render):
+    model = object_model(
+        {"agrees": {"type": "boolean", "enum": [True]}, "name": {"type": "string"}},
+        dependencies={"agrees": ["name"]},
+    )
+
+    page = render(build_form(make_campaign(model)).make_form())
+    unticked, _ = post(model, [])
+    ticked, form = post(model, [("f-agrees", "true")])
+
+    assert page.find(id="f-name").parent["data-depends-on"] == "f-agrees"
+    assert unticked == {}
+    assert ticked is None
+    assert errors_by_field(form) == {"f-name": "Enter an answer to this question."}
 
 
 @pytest.mark.parametrize(

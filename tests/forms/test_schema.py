@@ -183,9 +183,18 @@ def test_top_level_must_be_an_object():
         )
 
 
-def test_checkbox_cannot_trigger_a_dependency():
+@pytest.mark.parametrize(
+    ("gift", "required"),
+    [
+        ({"type": "boolean"}, []),
+        ({"type": "boolean", "enum": [True, False]}, []),
+        ({"type": "boolean", "enum": [True]}, ["gift"]),
+    ],
+)
+def test_checkbox_sent_unticked_cannot_trigger_a_dependency(gift, required):
     model = object_model(
-        {"gift": {"type": "boolean"}, "message": {"type": "string"}},
+        {"gift": gift, "message": {"type": "string"}},
+        required=required,
         dependencies={"gift": ["message"]},
     )
 

@@ -25,6 +25,8 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage
 
+from guest.lookup import read_booking_number
+
 log = logging.getLogger(__name__)
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
@@ -130,11 +132,13 @@ def per_booking_limit() -> str:
 def booking_key() -> str:
     """Key the per-booking counter by a digest, not the booking number.
 
-    The number is reduced to the form the search receives: "#01234" and
-    "1234" find the same booking, so they must count against one limit, or
-    leading zeros would multiply the tries a guesser gets.
+    The number is reduced to the form the search receives: "#01234",
+    "١٢٣٤" and "1234" find the same booking, so they must count against
+    one limit, or leading zeros and digits of other scripts would multiply
+    the tries a guesser gets.
     """
-    raw = request.form.get("booking_id", "").strip().lstrip("#")[:20]
+    typed = request.form.get("booking_id", "")[:40]
+    raw = read_booking_number(typed).lstrip("#")[:20]
     if raw.isascii() and raw.isdigit():
         raw = raw.lstrip("0") or "0"
     digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:20]

@@ -37,6 +37,22 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def read_booking_number(value: str | None) -> str | None:
+    """Write a typed booking number in ASCII digits, as the API takes it.
+
+    Phones with Arabic, Persian, Devanagari or full-width keyboards type
+    their own digits; "١٢٣٤" is the booking 1234 all the same. Anything
+    that is not a decimal digit is left for the validator to explain.
+    """
+    if not isinstance(value, str):
+        return value
+
+    return "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char
+        for char in value.strip()
+    )
+
+
 def _booking_id(form: Form, field: StringField) -> None:
     digits = (field.data or "").lstrip("#")
     if not BOOKING_ID.fullmatch(digits):
@@ -150,7 +166,7 @@ class LookupForm(Form):
 
     booking_id = StringField(
         "Booking number",
-        filters=[_strip],
+        filters=[read_booking_number],
         validators=[
             DataRequired("Enter the booking number from your confirmation email."),
             _booking_id,

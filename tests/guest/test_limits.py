@@ -144,8 +144,9 @@ def test_another_address_is_not_held_back_by_the_first_ones_limit(settings, sand
         ["1234", "1234", "1234"],
         ["1234", "#1234", " 1234 "],
         ["1234", "01234", "0001234"],
+        ["1234", "\u0661\u0662\u0663\u0664", "\uff11\uff12\uff13\uff14"],
     ],
-    ids=["same", "hash-and-spaces", "leading-zeros"],
+    ids=["same", "hash-and-spaces", "leading-zeros", "other-scripts"],
 )
 def test_one_booking_is_limited_across_addresses_however_it_is_written(
     settings, sandbox, spellings

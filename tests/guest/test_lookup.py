@@ -202,6 +202,25 @@ def test_the_date_hint_gives_a_written_form_only_for_a_text_input(
     assert (field["type"], shown) == (input_type, hint)
 
 
+@pytest.mark.parametrize(
+    "booking_id",
+    [
+        "\u0661\u0662\u0663\u0664",
+        "\u06f1\u06f2\u06f3\u06f4",
+        "\u0967\u0968\u0969\u096a",
+        "\uff11\uff12\uff13\uff14",
+    ],
+    ids=["arabic-indic", "persian", "devanagari", "full-width"],
+)
+def test_a_booking_number_in_another_scripts_digits_finds_the_booking(
+    guest, sandbox, booking_id
+):
+    guest.find_booking(booking_id, "Loblaw", "2021-03-31")
+
+    assert guest.last_page.select_one("input[name=__state]") is not None
+    assert sandbox.stats()["requests"]["search"] == 1
+
+
 def test_a_year_first_date_with_short_parts_finds_the_booking(guest):
     response = guest.find_booking("1234", "Loblaw", "2021-3-31")
 

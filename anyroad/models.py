@@ -70,7 +70,7 @@ class Profile:
             captured_at=_optional_text(attributes.get("captured_at")),
             referrer_medium=_optional_text(attributes.get("referrer_medium")),
             booking=Booking(
-                id=_whole_number(booking.get("id"), "booking id"),
+                id=_whole_number(_booking_number(booking), "booking id"),
                 first_name=decode_text(booking.get("guest_first_name")),
                 last_name=decode_text(booking.get("guest_last_name")),
                 email=decode_text(booking.get("guest_email")),
@@ -85,6 +85,11 @@ class Profile:
                 time=_optional_text(experience.get("time")) or "",
             ),
         )
+
+
+def _booking_number(booking: dict[str, Any]) -> Any:
+    # The contract's attribute list calls it booking_id, its example id.
+    return booking["id"] if "id" in booking else booking.get("booking_id")
 
 
 def _object(value: Any, name: str) -> dict[str, Any]:

@@ -51,6 +51,14 @@ def test_malformed_guest_fields_become_none_not_errors():
     assert (booking.first_name, booking.last_name, booking.email) == (None, None, None)
 
 
+def test_a_booking_number_named_booking_id_as_the_attribute_list_has_it_is_read():
+    raw = resource()
+    booking = raw["attributes"]["booking"]
+    booking["booking_id"] = booking.pop("id")
+
+    assert Profile.from_resource(raw).booking.id == 1234
+
+
 @pytest.mark.parametrize(
     "path, value, attribute, expected",
     [

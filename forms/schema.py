@@ -234,14 +234,41 @@ class Outliner:
         self.check_keywords(schema, pointer)
         if "allOf" in schema:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
+            parts = [(pointer, merged)]
             for index, part in enumerate(schema["allOf"]):
                 part_pointer = f"{pointer}/allOf/{index}"
-                resolved, _, seen = self.resolve(part, part_pointer, seen)
+                resolved, where, seen = self.resolve(part, part_pointer, seen)
+                parts.append((where, resolved))
                 merged = self.merge(merged, resolved, part_pointer)
+            self.check_closed_parts(parts, merged)
             schema = merged
             self.check_merged_intent(schema, pointer)
 
         return schema, pointer, seen
+
+    def check_closed_parts(
+        self, parts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
+    ) -> None:
+        """Refuse a question that one allOf part's additionalProperties refuses.
+
+        Draft 4 judges additionalProperties against the properties listed
+        beside it, not those the other parts add, so a question another
+        part adds could never be sent: the answer would always be refused.
+        """
+        for where, part in parts:
+            if part.get("additionalProperties") is not False:
+                continue
+            own = part.get("properties", {})
+            for name in merged.get("properties", {}):
+                if name not in own:
+                    raise self.fail(
+                        f"{where}/additionalProperties",
+                        "additionalProperties",
+                        f"it refuses {name!r}, which another part of allOf "
+                        "asks for, since Draft 4 only counts the properties "
+                        "listed beside it; no answer could be sent. List "
+                        f"{name!r} there too, or drop additionalProperties",
+                    )
 
     def follow(
         self, schema: dict[str, Any], pointer: str, seen: frozenset[str]

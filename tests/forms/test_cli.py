@@ -109,3 +109,32 @@ def test_pattern_without_a_hint_or_message_is_reported(runner, tmp_path):
         "unexplained.json: /data_model/properties/code/pattern (keyword: pattern)"
         in result.output
     )
+
+
+def test_allof_question_closed_out_by_another_part_is_reported(runner, tmp_path):
+    contact = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"name": {"type": "string"}},
+    }
+    write_campaign(
+        tmp_path,
+        "closed",
+        data_model={
+            "type": "object",
+            "definitions": {"contact": contact},
+            "allOf": [
+                {"$ref": "#/definitions/contact"},
+                {"properties": {"dietary": {"type": "string"}}},
+            ],
+        },
+    )
+
+    result = runner.invoke(check_campaigns_command, [str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert (
+        "closed.json: /data_model/definitions/contact/additionalProperties "
+        "(keyword: additionalProperties)" in result.output
+    )
+    assert "'dietary'" in result.output

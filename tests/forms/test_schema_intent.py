@@ -175,6 +175,77 @@ def test_bounds_crossed_by_two_allof_parts_are_refused():
     )
 
 
+CONTACT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"name": {"type": "string"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("model", "pointer", "refused"),
+    [
+        (
+            {
+                "type": "object",
+                "definitions": {"contact": CONTACT},
+                "allOf": [
+                    {"$ref": "#/definitions/contact"},
+                    {"properties": {"dietary": {"type": "string"}}},
+                ],
+            },
+            "/data_model/definitions/contact/additionalProperties",
+            "dietary",
+        ),
+        (
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "allOf": [{"properties": {"name": {"type": "string"}}}],
+            },
+            "/data_model/additionalProperties",
+            "name",
+        ),
+        (
+            object_model(
+                {
+                    "guest": {
+                        "allOf": [
+                            CONTACT,
+                            {"properties": {"age": {"type": "integer"}}},
+                        ]
+                    }
+                }
+            ),
+            "/data_model/properties/guest/allOf/0/additionalProperties",
+            "age",
+        ),
+    ],
+    ids=["ref beside a part", "beside allOf", "inside a question"],
+)
+def test_question_an_allof_part_closes_out_is_refused(model, pointer, refused):
+    message = refusal(model)
+
+    assert message.startswith(
+        f"wine-club.json: {pointer} (keyword: additionalProperties) cannot be a "
+        f"form: it refuses {refused!r}, which another part of allOf asks for"
+    )
+
+
+def test_allof_parts_that_list_every_question_they_close_are_a_form():
+    model = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"name": {}},
+        "allOf": [CONTACT, {"properties": {"name": {"maxLength": 40}}}],
+    }
+
+    generated = build_form(make_campaign(model))
+
+    assert [child.key for child in generated.root.children] == ["name"]
+    assert generated.root.children[0].schema["maxLength"] == 40
+
+
 @pytest.mark.parametrize(
     "schema",
     [

@@ -81,23 +81,26 @@ def configure(app: Flask) -> None:
 
 def start_render_clock(sender: Flask, template: Any, context: dict, **_: Any) -> None:
     """Note when a page started rendering, for the duration on its line."""
-    if log.isEnabledFor(logging.INFO):
+    if log.isEnabledFor(logging.DEBUG):
         g.render_started = time.perf_counter()
 
 
 def log_render(sender: Flask, template: Any, context: dict, **_: Any) -> None:
     """Write the "render" line of a page: which page, for whom, how long.
 
-    Every page renders through here, so nothing is worked out while the
-    line would be dropped.
+    At DEBUG: at INFO each step already has its line and gunicorn's access
+    log has every request, and this line, a tenth of a form page's own
+    CPU (docs/benchmark.md, sixth round), told the person on call nothing
+    they could act on. Every page renders through here, so nothing is
+    worked out while the line would be dropped.
     """
-    if not log.isEnabledFor(logging.INFO):
+    if not log.isEnabledFor(logging.DEBUG):
         return
 
     started = g.pop("render_started", None)
     page = page_name(template.name)
     campaign = getattr(g, "campaign", None)
-    log.info(
+    log.debug(
         "render %s",
         page,
         extra={

@@ -97,6 +97,15 @@ def test_every_page_shown_writes_one_render_line(whole_flow):
     assert all(r.campaign == "monster-mash" and r.duration_ms >= 0 for r in lines)
 
 
+def test_at_info_a_page_adds_no_render_line_to_its_steps_line(guest, caplog):
+    with caplog.at_level(logging.INFO):
+        guest.find_booking("1234", "Loblaw", "2021-03-31")
+
+    steps = [getattr(r, "step", None) for r in caplog.records if r.name != "sandbox"]
+    assert "render" not in steps
+    assert steps.count("lookup") == 1
+
+
 def test_no_log_line_carries_a_name_email_answer_token_or_key(whole_flow):
     records, secrets = whole_flow
     assert len(records) > 10

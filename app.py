@@ -26,7 +26,7 @@ from forms.generator import build_form
 from guest import errors, health, limits, links, security, views
 from guest.security import check_frame_ancestors
 from guest.theme import check_themes
-from guest.tokens import TokenSigner
+from guest.tokens import NoCookieSession, TokenSigner
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     """
     settings = config.read_settings(settings)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"] or None)
+    app.session_interface = NoCookieSession()
     app.config.update(settings)
     logs.configure(app)
     config.check_settings(app.config)

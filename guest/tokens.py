@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask.sessions import SessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.url_safe import URLSafeSerializerMixin
@@ -54,6 +55,22 @@ class FormState:
 def new_submission_key() -> str:
     """Make an unguessable id for one form instance."""
     return secrets.token_urlsafe(18)
+
+
+class NoCookieSession(SessionInterface):
+    """Flask's session, turned off: guestform's state rides in page tokens.
+
+    Flask would otherwise build a signing serializer on every request to
+    look for a session cookie that guestform never sets, about a twentieth
+    of a request's CPU. A write to ``flask.session`` now fails loudly
+    instead of setting a cookie that an iframe would lose.
+    """
+
+    def open_session(self, app, request) -> None:
+        return None
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 class UncompressedSerializer(URLSafeTimedSerializer):

@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flask
 import pytest
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
+from flask.sessions import NullSession
 
 import config
 from app import create_app
@@ -317,3 +319,16 @@ def test_the_dev_server_that_cannot_start_says_why_in_one_line(
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("guestform cannot start: ")
     assert expected in last
+
+
+def test_the_app_keeps_no_cookie_session(settings):
+    app = create_app(settings)
+
+    with app.test_request_context("/f/monster-mash"):
+        assert isinstance(flask.session, NullSession)
+        with pytest.raises(RuntimeError):
+            flask.session["profile"] = "anything"
+
+    response = app.test_client().get("/f/monster-mash", headers={"Cookie": "session=x"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers

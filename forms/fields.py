@@ -303,7 +303,7 @@ class NumberField(AnswerField):
             return read_number(text)
         except AnswerError as exc:
             if str(exc) == "comma":
-                raise AnswerError(messages.USE_POINT) from exc
+                raise AnswerError(messages.UNCLEAR_COMMA) from exc
             raise
 
     show = WholeNumberField.show

@@ -17,7 +17,12 @@ NOT_A_CHOICE = "Choose from the options shown; that is not a valid choice."
 CHOOSE_SOME = "Choose at least one option."
 TICK_BOX = "Tick this box to continue."
 ADD_ENTRY = "Add at least one entry."
-USE_POINT = "Use a point for decimals, like 4.5."
+# For a comma that is not a thousands separator ("1,5", "12,34,567"): a
+# guest may have meant a decimal comma or a grouping, so the message shows
+# both ways to write what they meant instead of guessing one.
+UNCLEAR_COMMA = (
+    "Use a point for decimals, like 4.5, and commas only between thousands, like 1,500."
+)
 REPEATED = "Remove the entries that are repeated."
 UNKNOWN = "Check this answer; it is not one the form can accept."
 FORMAT_EXAMPLES = {

@@ -31,7 +31,14 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # rules (UAX #14) make mandatory: vertical tab, form feed, NEL, and the
 # line and paragraph separators that word processors and phones paste.
 LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]*,[0-9]+$", re.ASCII)
+# Thousands grouped with commas, as our own messages print them ("from 0
+# to 10,000"): a first group of one to three digits not starting with 0,
+# then groups of exactly three, then any decimals after a point. Any other
+# comma ("1,5", "1,50", "0,500", "12,34,567") could mean a decimal comma or
+# a slip, so it is refused rather than guessed.
+DIGIT_GROUPS = re.compile(
+    r"^[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?$", re.ASCII
+)
 LOCAL_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", re.ASCII
 )
@@ -121,12 +128,21 @@ def read_text(raw: str, multiline: bool = False, constrained: bool = False) -> s
     return text.strip()
 
 
+def ungroup_digits(text: str) -> str:
+    """Drop the commas of thousands grouped the standard way: "1,500" is 1500.
+
+    Any other text, including other uses of a comma, is given back as it is.
+    """
+    return text.replace(",", "") if DIGIT_GROUPS.match(text) else text
+
+
 def read_whole_number(text: str) -> int:
-    """Read "7", " 7 ", "+7" or "7.0" as 7; refuse anything else.
+    """Read "7", " 7 ", "+7", "7.0" as 7 and "1,500" as 1500; refuse the rest.
 
     Raises AnswerError with an empty message; the caller words it, since
     only the caller knows the range to mention.
     """
+    text = ungroup_digits(text)
     if not WHOLE.match(text):
         raise AnswerError("")
 
@@ -140,10 +156,13 @@ def read_whole_number(text: str) -> int:
 def read_number(text: str) -> int | float:
     """Read a decimal number written with a point; whole ones become int.
 
-    Raises AnswerError carrying a hint about the decimal point when the
-    guest used a comma, else an empty message for the caller to word.
+    Thousands grouped with commas ("12,345.67") are read as they are
+    printed. Raises AnswerError("comma") for any other comma, which could
+    be a decimal comma or a slip in the grouping, else an empty message for
+    the caller to word.
     """
-    if COMMA_DECIMAL.match(text):
+    text = ungroup_digits(text)
+    if "," in text:
         raise AnswerError("comma")
     if not DECIMAL.match(text) or len(text) > 40:
         raise AnswerError("")

@@ -83,8 +83,6 @@ def test_nothing_is_sent_while_any_field_has_an_error(post):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("1,5", "Use a point for decimals, like 4.5."),
-        ("4,50", "Use a point for decimals, like 4.5."),
         ("1e400", "Enter a number from 0 to 10,000."),
         ("nan", "Enter a number from 0 to 10,000."),
         ("-1", "Enter a number from 0 to 10,000."),
@@ -98,6 +96,66 @@ def test_number_field_refuses_what_is_not_a_plain_decimal(post, typed, message):
 
     assert data_set is None
     assert errors_by_field(form) == {"f-spend": message}
+
+
+UNCLEAR_COMMA = (
+    "Use a point for decimals, like 4.5, and commas only between thousands, like 1,500."
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("1,500", 1500),
+        ("12,345.67", 12345.67),
+        ("-1,000", -1000),
+        ("+1,000,000", 1000000),
+        ("9,999.5", 9999.5),
+    ],
+)
+def test_number_with_thousands_grouped_by_commas_is_read_as_printed(post, typed, sent):
+    model = object_model({"spend": {"type": "number"}})
+
+    data_set, _ = post(model, [("f-spend", typed)])
+
+    assert data_set == {"spend": sent}
+    assert type(data_set["spend"]) is type(sent)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1,5", "4,50", "1,5000", "12,34,567", "0,500", ",500", "1,500,", "1,,500",
+     "1.500,5", "1,500e3", "-0,5"],
+)  # fmt: skip
+def test_number_with_a_comma_that_is_not_a_thousands_separator_is_refused(post, typed):
+    model = object_model({"spend": {"type": "number", "minimum": 0}})
+
+    data_set, form = post(model, [("f-spend", typed)])
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-spend": UNCLEAR_COMMA}
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [("1,500", 1500), ("-1,000", -1000), ("12,345,678", 12345678), ("1,500.00", 1500)],
+)
+def test_whole_number_with_thousands_grouped_by_commas_is_read_as_printed(
+    post, typed, sent
+):
+    model = object_model({"guests": {"type": "integer"}})
+
+    data_set, _ = post(model, [("f-guests", typed)])
+
+    assert data_set == {"guests": sent}
+
+
+@pytest.mark.parametrize("typed", ["1,5", "1,50", "12,34,567", "0,500", "1,500.5"])
+def test_whole_number_with_an_unclear_comma_is_told_the_range(post, typed):
+    data_set, form = post(GUESTS, [("f-guests", typed)])
+
+    assert data_set is None
+    assert errors_by_field(form) == {"f-guests": "Enter a whole number from 1 to 20."}
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+from urllib.parse import unquote
 
 from forms.campaign import CampaignError, json_pointer
 from forms.formats import SUPPORTED_FORMATS, build_validator
@@ -281,7 +282,9 @@ class Outliner:
                 "$ref",
                 f"only references into #/definitions/ are supported, not {ref!r}",
             )
-        if ref in seen:
+        segments = ref_segments(ref)
+        target_pointer = json_pointer(["data_model", *segments])
+        if target_pointer in seen:
             raise self.fail(here, "$ref", f"{ref} refers back to itself")
 
         extra = set(schema) - {"$ref"} - ANNOTATIONS
@@ -294,14 +297,19 @@ class Outliner:
             )
 
         target: Any = self.model
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
+        for part in segments:
             if not isinstance(target, dict) or part not in target:
-                raise self.fail(here, "$ref", f"{ref} does not exist")
+                raise self.fail(
+                    here,
+                    "$ref",
+                    f"{ref} does not exist: it names {target_pointer}, read as "
+                    "a URI fragment (percent-decoded) and then a JSON pointer, "
+                    "as validators read it",
+                )
             target = target[part]
 
         resolved, pointer, seen = self.resolve(
-            target, "/data_model" + ref[1:], seen | {ref}
+            target, target_pointer, seen | {target_pointer}
         )
         notes = {k: v for k, v in schema.items() if k in ANNOTATIONS}
         return {**resolved, **notes}, pointer, seen
@@ -722,6 +730,21 @@ def mark_always_required(node: Node, always: bool) -> None:
         mark_always_required(child, always and child.required)
     if node.item is not None:
         mark_always_required(node.item, False)
+
+
+def ref_segments(ref: str) -> list[str]:
+    """Split a local $ref into the keys it names, as jsonschema reads it.
+
+    What follows "#" is a URI fragment, so it is percent-decoded first
+    (RFC 3986), and only then split and unescaped as a JSON pointer (RFC
+    6901: "~1" is "/", "~0" is "~"). So "#/definitions/Guest%20Details"
+    names "Guest Details", and no $ref can name a definition called
+    "party%20size" without writing its "%" as "%25".
+    """
+    pointer = unquote(ref.partition("#")[2])
+    return [
+        part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]
+    ]
 
 
 def is_sent_blank(node: Node) -> bool:

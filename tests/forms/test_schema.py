@@ -6,7 +6,7 @@ import pytest
 
 from forms.campaign import CampaignError
 from forms.generator import build_form
-from tests.forms.conftest import make_campaign, object_model
+from tests.forms.conftest import errors_by_field, make_campaign, object_model
 
 
 @pytest.mark.parametrize(
@@ -211,3 +211,50 @@ def test_default_that_breaks_its_own_rules_is_refused():
         CampaignError, match=r"/data_model/properties/size/default \(keyword: default\)"
     ):
         build_form(make_campaign(model))
+
+
+# $ref is a URI fragment: percent-decoded, then read as a JSON pointer.
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"),
+    [
+        ("Guest Details", "#/definitions/Guest%20Details"),
+        ("Guest Details", "#/definitions/Guest Details"),
+        ("party%size", "#/definitions/party%25size"),
+        ("in/out", "#/definitions/in~1out"),
+        ("tilde~name", "#/definitions/tilde~0name"),
+    ],
+)
+def test_ref_is_followed_as_validators_follow_it(post, name, ref):
+    model = object_model(
+        {"party": {"$ref": ref}},
+        definitions={name: {"type": "integer", "minimum": 1}},
+    )
+
+    data_set, _ = post(model, [("f-party", "4")])
+    _, form = post(model, [("f-party", "0")])
+
+    assert data_set == {"party": 4}
+    assert errors_by_field(form) == {"f-party": "Enter a whole number of 1 or more."}
+
+
+@pytest.mark.parametrize(
+    ("name", "ref", "names"),
+    [
+        ("party%20size", "#/definitions/party%20size", "/definitions/party size"),
+        ("in/out", "#/definitions/in%2Fout", "/definitions/in/out"),
+    ],
+)
+def test_ref_that_validators_cannot_follow_is_refused(name, ref, names):
+    model = object_model(
+        {"party": {"$ref": ref}}, definitions={name: {"type": "integer"}}
+    )
+
+    with pytest.raises(CampaignError) as caught:
+        build_form(make_campaign(model))
+
+    assert str(caught.value).startswith(
+        "sample.json: /data_model/properties/party/$ref (keyword: $ref) cannot be "
+        f"a form: {ref} does not exist: it names /data_model{names}"
+    )

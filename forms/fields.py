@@ -211,6 +211,8 @@ class AnswerField(Shown, Field):
         would see their answer vanish; after an error the picker could
         also be what made the answer unreadable.
         """
+        if self.node.kind != "text":
+            return False  # Options are chosen, never typed, whatever their format.
         if INPUT_TYPES.get(self.node.format) not in PICKER_TYPES:
             return False
 

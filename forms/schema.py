@@ -497,7 +497,7 @@ class Outliner:
 
         if node.kind == "boolean":
             node.refuses_false = not build_validator(schema).is_valid(False)
-        if node.kind not in ("text",) and "format" in schema:
+        if "format" in schema and not has_text_answers(node):
             raise self.fail(
                 f"{pointer}/format", "format", "formats apply to text answers only"
             )
@@ -730,6 +730,18 @@ def mark_always_required(node: Node, always: bool) -> None:
         mark_always_required(child, always and child.required)
     if node.item is not None:
         mark_always_required(node.item, False)
+
+
+def has_text_answers(node: Node) -> bool:
+    """Tell whether a question's answers can be text, which a format judges.
+
+    A choice of text options may have a format too: each option is checked
+    against it when the model is read (``Outliner.typed_choices``).
+    """
+    if node.kind == "choice":
+        return any(isinstance(choice.value, str) for choice in node.choices)
+
+    return node.kind == "text"
 
 
 def ref_segments(ref: str) -> list[str]:

@@ -81,6 +81,20 @@ def test_python_rendering_matches_the_macros(both, path):
         assert outline(fast) == outline(slow)
 
 
+@pytest.mark.parametrize("widget", ["radio", "select"])
+def test_choice_with_a_format_matches_the_macros_after_an_error(both, widget):
+    day = {"type": "string", "format": "date", "enum": ["2021-04-01", "2021-04-02"]}
+    ui = {"fields": {"day": {"widget": widget}}}
+    generated = build_form(make_campaign(object_model({"day": day}, ["day"]), ui))
+    form = generated.make_form(formdata=MultiDict())
+    generated.validate(form)
+
+    fast, slow = both(form)
+
+    assert outline(fast) == outline(slow)
+    assert "f-day--format" not in slow
+
+
 def test_everything_a_campaign_or_guest_wrote_is_escaped(both, render):
     model = object_model(
         {

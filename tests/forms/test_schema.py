@@ -6,6 +6,7 @@ import pytest
 
 from forms.campaign import CampaignError
 from forms.generator import build_form
+from tests.forms.browser import pick, serialize
 from tests.forms.conftest import errors_by_field, make_campaign, object_model
 
 
@@ -258,3 +259,76 @@ def test_ref_that_validators_cannot_follow_is_refused(name, ref, names):
         "sample.json: /data_model/properties/party/$ref (keyword: $ref) cannot be "
         f"a form: {ref} does not exist: it names /data_model{names}"
     )
+
+
+# A format on a choice of text options: each option must meet it.
+
+DAY_CHOICE = {
+    "type": "string",
+    "format": "date",
+    "oneOf": [
+        {"enum": ["2021-04-01"], "title": "Thu 1 April"},
+        {"enum": ["2021-04-02"], "title": "Fri 2 April"},
+    ],
+}
+EMAIL_CHOICE = {"type": "string", "format": "email", "enum": ["a@example.com"]}
+
+
+@pytest.mark.parametrize(
+    ("schema", "label", "sent"),
+    [
+        (DAY_CHOICE, "Fri 2 April", "2021-04-02"),
+        (EMAIL_CHOICE, "a@example.com", "a@example.com"),
+        (
+            {"type": ["string", "null"], "format": "time", "enum": ["09:30:00", None]},
+            "No preference",
+            None,
+        ),
+        (
+            {"type": "array", "items": EMAIL_CHOICE},
+            "a@example.com",
+            ["a@example.com"],
+        ),
+    ],
+    ids=["titled dates", "emails", "nullable times", "checklist of emails"],
+)
+def test_choice_of_text_options_that_meet_its_format_is_a_form(
+    render, schema, label, sent
+):
+    generated = build_form(make_campaign(object_model({"pick": schema})))
+    page = render(generated.make_form())
+    pick(page, "f-pick", label)
+
+    form = generated.make_form(formdata=serialize(page))
+
+    assert generated.validate(form) == {"pick": sent}
+    assert page.find(id="f-pick--format") is None
+
+
+@pytest.mark.parametrize(
+    ("schema", "option"),
+    [
+        (
+            {**DAY_CHOICE, "oneOf": [*DAY_CHOICE["oneOf"], {"enum": ["soon"]}]},
+            '"soon"',
+        ),
+        ({**EMAIL_CHOICE, "enum": ["a@example.com", "front desk"]}, '"front desk"'),
+    ],
+)
+def test_choice_with_an_option_that_breaks_its_format_is_refused(schema, option):
+    with pytest.raises(CampaignError) as caught:
+        build_form(make_campaign(object_model({"pick": schema})))
+
+    assert f"the option {option} breaks the question's own format" in str(caught.value)
+    assert str(caught.value).startswith("sample.json: /data_model/properties/pick")
+
+
+def test_format_on_options_that_are_never_text_is_refused():
+    model = object_model({"pick": {"enum": [1, 2], "format": "date"}})
+
+    with pytest.raises(
+        CampaignError,
+        match=r"/data_model/properties/pick/format \(keyword: format\) cannot be a "
+        "form: formats apply to text answers only",
+    ):
+        build_form(make_campaign(model))

@@ -70,6 +70,13 @@ APPLIES_TO = {
         {"object"},
     ),
 }  # fmt: skip
+# Number bounds, each with its Draft 4 exclusive flag and the way the
+# tighter of two is chosen.
+NUMBER_BOUNDS = (
+    ("minimum", "exclusiveMinimum", max),
+    ("maximum", "exclusiveMaximum", min),
+)
+BOUND_KEYWORDS = frozenset(k for bound, flag, _ in NUMBER_BOUNDS for k in (bound, flag))
 # Lower and upper bounds on a length or a count.
 COUNT_BOUNDS = (
     ("minLength", "maxLength"),
@@ -378,18 +385,14 @@ class Outliner:
         Either way the author's intent is lost without a word: the form
         would accept what the keyword meant to refuse, or refuse everything.
         """
-        problem = next(_lost_intent(schema, exclusive=True), None)
+        problem = next(_lost_intent(schema), None)
         if problem is not None:
             keyword, reason = problem
             raise self.fail(f"{pointer}/{keyword}", keyword, reason)
 
     def check_merged_intent(self, schema: dict[str, Any], pointer: str) -> None:
-        """Check intent again once allOf is merged: parts can clash.
-
-        Exclusive bounds are left out: merging keeps an exclusive flag even
-        when the bound it came with is not the one kept.
-        """
-        problem = next(_lost_intent(schema, exclusive=False), None)
+        """Check intent again once allOf is merged: parts can clash."""
+        problem = next(_lost_intent(schema), None)
         if problem is not None:
             keyword, reason = problem
             raise self.fail(pointer, keyword, f"once allOf is merged, {reason}")
@@ -398,7 +401,11 @@ class Outliner:
         self, base: dict[str, Any], extra: dict[str, Any], pointer: str
     ) -> dict[str, Any]:
         merged = dict(base)
+        for bound, flag, tighter in NUMBER_BOUNDS:
+            merge_bound(merged, extra, bound, flag, tighter)
         for key, value in extra.items():
+            if key in BOUND_KEYWORDS:
+                continue  # Merged in pairs above.
             if key not in merged or key in ANNOTATIONS:
                 merged.setdefault(key, value)
             elif key == "properties":
@@ -432,11 +439,11 @@ class Outliner:
                 if not common:
                     raise self.fail(pointer, "enum", "allOf leaves no option")
                 merged[key] = common
-            elif key in ("minimum", "minLength", "minItems"):
+            elif key in ("minLength", "minItems"):
                 merged[key] = max(merged[key], value)
-            elif key in ("maximum", "maxLength", "maxItems"):
+            elif key in ("maxLength", "maxItems"):
                 merged[key] = min(merged[key], value)
-            elif key in ("uniqueItems", "exclusiveMinimum", "exclusiveMaximum"):
+            elif key == "uniqueItems":
                 merged[key] = bool(merged[key]) or bool(value)
             elif key == "additionalProperties":
                 merged[key] = merged[key] if merged[key] is False else value
@@ -723,6 +730,32 @@ class Outliner:
 _NOT_TITLED = object()
 
 
+def merge_bound(
+    merged: dict[str, Any], extra: dict[str, Any], bound: str, flag: str, tighter
+) -> None:
+    """Keep the tighter of two number bounds, with the flag that came with it.
+
+    Draft 4's exclusiveMinimum and exclusiveMaximum belong to the bound
+    beside them: merging "minimum 0, exclusive" with "minimum 5" allows 5.
+    At equal bounds the exclusive one is the tighter.
+    """
+    if bound not in extra:
+        return
+
+    theirs = (extra[bound], extra.get(flag) is True)
+    if bound in merged:
+        mine = (merged[bound], merged.get(flag) is True)
+        value = tighter(mine[0], theirs[0])
+        exclusive = any(v == value and open_ for v, open_ in (mine, theirs))
+    else:
+        value, exclusive = theirs
+
+    merged[bound] = value
+    merged.pop(flag, None)
+    if exclusive:
+        merged[flag] = True
+
+
 def mark_always_required(node: Node, always: bool) -> None:
     """Note which questions must be answered whenever the form is sent."""
     node.always_required = always
@@ -873,15 +906,15 @@ def _subschemas(schema: dict[str, Any], pointer: str):
         yield f"{pointer}/items", schema["items"]
 
 
-def _lost_intent(schema: dict[str, Any], exclusive: bool):
+def _lost_intent(schema: dict[str, Any]):
     """Yield each keyword whose intent is lost, and why, in the schema's order."""
     types = _declared_types(schema)
     if types is not None:
         yield from _misplaced_keywords(schema, types)
         yield from _enum_outside_type(schema, types)
-    yield from _crossed_number_bounds(schema, exclusive)
+    yield from _crossed_number_bounds(schema)
     if types is not None and types - {"null"} == {"integer"}:
-        yield from _no_whole_number(schema, exclusive)
+        yield from _no_whole_number(schema)
     yield from _crossed_count_bounds(schema)
 
 
@@ -925,7 +958,7 @@ def _enum_outside_type(schema: dict[str, Any], types: set[str]):
             )
 
 
-def _crossed_number_bounds(schema: dict[str, Any], exclusive: bool):
+def _crossed_number_bounds(schema: dict[str, Any]):
     """Yield minimum when no number lies between minimum and maximum."""
     low, high = schema.get("minimum"), schema.get("maximum")
     if not (_is_number(low) and _is_number(high)):
@@ -933,7 +966,7 @@ def _crossed_number_bounds(schema: dict[str, Any], exclusive: bool):
 
     if low > high:
         yield "minimum", f"minimum {low} is above maximum {high}, so no answer fits"
-    elif low == high and exclusive:
+    elif low == high:
         for flag in ("exclusiveMinimum", "exclusiveMaximum"):
             if schema.get(flag) is True:
                 yield (
@@ -944,7 +977,7 @@ def _crossed_number_bounds(schema: dict[str, Any], exclusive: bool):
                 return
 
 
-def _no_whole_number(schema: dict[str, Any], exclusive: bool):
+def _no_whole_number(schema: dict[str, Any]):
     """Yield minimum when an integer question's bounds hold no whole number."""
     low, high = schema.get("minimum"), schema.get("maximum")
     if not (_is_number(low) and _is_number(high)) or low > high:
@@ -952,12 +985,12 @@ def _no_whole_number(schema: dict[str, Any], exclusive: bool):
 
     lowest = (
         math.floor(low) + 1
-        if exclusive and schema.get("exclusiveMinimum") is True
+        if schema.get("exclusiveMinimum") is True
         else math.ceil(low)
     )
     highest = (
         math.ceil(high) - 1
-        if exclusive and schema.get("exclusiveMaximum") is True
+        if schema.get("exclusiveMaximum") is True
         else math.floor(high)
     )
     if lowest > highest:

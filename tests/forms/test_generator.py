@@ -365,6 +365,55 @@ def test_exclusive_bounds_on_decimals_are_worded_as_more_or_less_than(
     assert errors_by_field(form) == {"f-weight": message}
 
 
+# Merged allOf bounds keep each exclusive flag with its own bound.
+
+EXCLUSIVE_ZERO = {"minimum": 0, "exclusiveMinimum": True}
+EXCLUSIVE_HUNDRED = {"maximum": 100, "exclusiveMaximum": True}
+
+
+@pytest.mark.parametrize(
+    ("kind", "parts", "refused", "accepted", "message"),
+    [
+        ("integer", [EXCLUSIVE_ZERO, {"minimum": 5}], "4", "5", "of 5 or more"),
+        ("integer", [{"minimum": 5}, EXCLUSIVE_ZERO], "4", "5", "of 5 or more"),
+        ("number", [EXCLUSIVE_HUNDRED, {"maximum": 50}], "51", "50", "of 50 or less"),
+        ("number", [{"maximum": 50}, EXCLUSIVE_HUNDRED], "51", "50", "of 50 or less"),
+        (
+            "number",
+            [{"minimum": 5}, {"minimum": 5, "exclusiveMinimum": True}],
+            "5",
+            "5.1",
+            "more than 5",
+        ),
+        (
+            "number",
+            [{"maximum": 9, "exclusiveMaximum": True}, {"maximum": 9}],
+            "9",
+            "8.9",
+            "less than 9",
+        ),
+        (
+            "integer",
+            [{"minimum": 2}, {"minimum": 3, "exclusiveMinimum": True}],
+            "3",
+            "4",
+            "of 4 or more",
+        ),
+    ],
+)
+def test_merged_bounds_keep_the_exclusive_flag_of_the_bound_kept(
+    post, kind, parts, refused, accepted, message
+):
+    noun = "a whole number" if kind == "integer" else "a number"
+    model = object_model({"size": {"allOf": [{"type": kind}, *parts]}})
+
+    _, form = post(model, [("f-size", refused)])
+    data_set, _ = post(model, [("f-size", accepted)])
+
+    assert errors_by_field(form) == {"f-size": f"Enter {noun} {message}."}
+    assert data_set == {"size": float(accepted) if "." in accepted else int(accepted)}
+
+
 # C7. Formats are checked, all of them.
 
 C7_MODEL = object_model(

@@ -164,6 +164,37 @@ def test_rules_no_answer_can_meet_are_refused(schema, keyword, reason):
     )
 
 
+@pytest.mark.parametrize(
+    ("parts", "keyword"),
+    [
+        (
+            [{"minimum": 5, "exclusiveMinimum": True}, {"maximum": 5}],
+            "exclusiveMinimum",
+        ),
+        (
+            [{"maximum": 5, "exclusiveMaximum": True}, {"minimum": 5}],
+            "exclusiveMaximum",
+        ),
+        (
+            [
+                {"minimum": 4, "exclusiveMinimum": True},
+                {"maximum": 5, "exclusiveMaximum": True},
+            ],
+            "minimum",
+        ),
+    ],
+)
+def test_allof_parts_whose_exclusive_bounds_leave_no_answer_are_refused(parts, keyword):
+    schema = {"type": "integer", "allOf": parts}
+
+    message = refusal(object_model({"guests": schema}))
+
+    assert message.startswith(
+        f"wine-club.json: /data_model/properties/guests (keyword: {keyword}) "
+        "cannot be a form: once allOf is merged,"
+    )
+
+
 def test_bounds_crossed_by_two_allof_parts_are_refused():
     schema = {"type": "integer", "allOf": [{"minimum": 5}, {"maximum": 3}]}
 

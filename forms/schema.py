@@ -852,9 +852,6 @@ def settle_follow_ups(node: Node) -> None:
     if node.item is not None:
         settle_follow_ups(node.item)
 
-    for child in [c for c in node.children if is_own_trigger(node, c)]:
-        child.depends_on = ()
-
     changed = True
     while changed:
         changed = False
@@ -865,6 +862,9 @@ def settle_follow_ups(node: Node) -> None:
             ):
                 child.required, child.depends_on = True, ()
                 changed = True
+
+    for child in [c for c in node.children if is_own_trigger(node, c)]:
+        child.depends_on = ()
 
 
 def is_own_trigger(group: Node, follow_up: Node) -> bool:

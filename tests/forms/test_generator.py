@@ -1244,6 +1244,25 @@ def test_follow_up_keeps_waiting_for_a_trigger_the_guest_may_leave_out(render):
     assert not page.find(id="f-why").has_attr("required")
 
 
+def test_follow_up_in_a_loop_is_still_required_by_an_always_sent_trigger(post, render):
+    model = object_model(
+        {
+            "source": {"type": "string"},
+            "staff": {"type": "string"},
+            "badge": {"type": "string"},
+        },
+        dependencies={"source": ["staff"], "staff": ["badge"], "badge": ["staff"]},
+    )
+    ui = {"hidden": {"source": "kiosk"}}
+
+    page = render(build_form(make_campaign(model, ui)).make_form())
+    _, form = post(model, [], ui)
+
+    assert page.find(id="f-staff").has_attr("required")
+    assert page.find(id="f-badge").parent["data-depends-on"] == "f-staff"
+    assert errors_by_field(form) == {"f-staff": "Enter an answer to this question."}
+
+
 def test_follow_ups_that_trigger_each_other_are_shown_from_the_start(post, render):
     model = object_model(
         {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}},

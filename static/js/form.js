@@ -124,13 +124,23 @@
       Array.prototype.forEach.call(row.querySelectorAll("[data-rows]"), setUpRows);
       refresh();
       updateDependents();
-      var first = row.querySelector("input, select, textarea");
+      // The row's own first field, not its hidden marker: focus left on
+      // the button would fall to the page once the last row disables it.
+      var first = firstAnswerable(row);
       if (first) {
         first.focus();
       }
     });
 
     refresh();
+  }
+
+  function firstAnswerable(row) {
+    var controls = row.querySelectorAll("input, select, textarea");
+    return Array.prototype.find.call(controls, function (control) {
+      return control.type !== "hidden" && !control.disabled &&
+        control.closest("[hidden]") === null;
+    }) || null;
   }
 
   function isTriggered(wrapper) {

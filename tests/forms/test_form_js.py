@@ -159,6 +159,32 @@ def test_add_button_stops_at_max_items(page, gallery_url):
     assert add.is_disabled()
 
 
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+def test_add_another_by_keyboard_moves_to_the_new_rows_first_field(page, gallery_url):
+    page.goto(f"{gallery_url}/allergy-details")
+    page.locator("#f-has_allergies--0").check()
+
+    page.get_by_role("button", name="Add another to Allergies").focus()
+    page.keyboard.press("Enter")
+
+    assert focused_id(page) == "f-allergies-1-allergen"
+
+
+def test_the_last_row_allowed_keeps_the_focus_in_the_form(page, gallery_url):
+    page.goto(f"{gallery_url}/kids-ages")
+    add = page.locator("#f-ages .row-add")
+
+    for _ in range(5):
+        add.focus()
+        page.keyboard.press("Enter")
+
+    assert add.is_disabled()
+    assert focused_id(page) == "f-ages-5"
+
+
 def test_nested_rows_get_their_own_indexes(page, gallery_url):
     page.goto(f"{gallery_url}/allergy-details")
     page.locator("#f-has_allergies--0").check()

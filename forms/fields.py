@@ -531,7 +531,7 @@ def fixed_attributes(node: Node) -> dict[str, Any]:
         "required": "required" if is_required(node) else None,
     }
     if node.kind == "text":
-        attributes["maxlength"] = cap_for(node)
+        attributes["maxlength"] = input_cap(node)
         if node.widget != "textarea":
             attributes["type"] = INPUT_TYPES.get(node.format, "text")
             attributes["pattern"] = html_pattern(node.schema.get("pattern"))
@@ -550,6 +550,17 @@ def cap_for(node: Node) -> int:
     """Give the most characters a text answer may have, model limit or ours."""
     default = LONG_TEXT_CAP if node.widget == "textarea" else TEXT_CAP
     return node.schema.get("maxLength", default)
+
+
+def input_cap(node: Node) -> int:
+    """Give the ``maxlength`` of a text control: twice the answer's cap.
+
+    A browser counts UTF-16 units, and an emoji is two of them, so a
+    maxlength of the cap itself silently cut 600 pasted emoji to 500 when
+    1,000 were allowed. Twice the cap lets every sound answer through; a
+    longer one reaches the server and gets its message beside the field.
+    """
+    return 2 * cap_for(node)
 
 
 def has_fixed_shape(node: Node) -> bool:

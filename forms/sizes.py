@@ -4,17 +4,22 @@ A guest may write as much as the form allows: up to 10,000 characters in
 a text area, in any script, in every row of a list. Posted urlencoded,
 one character can take 12 bytes (four UTF-8 bytes, each written ``%XX``),
 so a fixed cap on the body would refuse answers the form itself accepts
-and lose them with a 413 page. Each campaign instead gets the room its
-largest sound post needs, worked out once from its outline.
+and lose them with a 413 page. Each campaign instead gets the room of the
+largest post its page lets through, worked out once from its outline:
+a text control lets through twice its cap (``forms.fields.input_cap``),
+so that a too-long answer is read and explained, not refused unread.
 """
 
 from __future__ import annotations
 
-from forms.fields import cap_for, row_limit
+from forms.fields import input_cap, row_limit
 from forms.schema import Node
 
 # The most bytes one character of an answer takes once urlencoded.
 BYTES_PER_CHARACTER = 12
+# A text control's maxlength counts UTF-16 units. One unit takes at most
+# 9 bytes urlencoded (a three-byte character); a four-byte one is two.
+BYTES_PER_UNIT = 9
 # Room for a number a guest could sensibly type; a longer one is refused
 # with a message beside the field, which needs the post to be read.
 NUMBER_CHARACTERS = 64
@@ -43,14 +48,14 @@ def _bytes_of(node: Node, name: str) -> int:
         # One row more than the limit: a page may post a blank spare row.
         return (row_limit(node) + 1) * _bytes_of(node.item, f"{name}-000")
 
+    if node.kind == "text":
+        return _pair(name, 0) + BYTES_PER_UNIT * input_cap(node)
+
     return sum(_pair(name, value) for value in _longest_values(node))
 
 
 def _longest_values(node: Node) -> list[int]:
     """Give the character count of each value the question can post."""
-    if node.kind == "text":
-        return [cap_for(node)]
-
     if node.kind in ("integer", "number"):
         return [NUMBER_CHARACTERS]
 

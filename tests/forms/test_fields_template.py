@@ -140,7 +140,7 @@ def test_ids_come_from_the_json_path(page):
     [
         ("f-email", {"type": "email", "spellcheck": "false"}),
         ("f-size", {"type": "text", "inputmode": "numeric"}),
-        ("f-name", {"type": "text", "autocomplete": "name", "maxlength": "2000"}),
+        ("f-name", {"type": "text", "autocomplete": "name", "maxlength": "4000"}),
         ("f-address-zip", {"pattern": "[0-9]{5}"}),
     ],
 )

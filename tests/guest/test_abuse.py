@@ -161,7 +161,7 @@ class TestSizes:
 
         response = guest.submit({"flavor_profile": "x" * length})
 
-        assert field["maxlength"] == "2000"
+        assert field["maxlength"] == "4000"  # twice the cap: UTF-16 units
         assert response.status_code == 200
         assert guest.error_for("f-flavor_profile") == (
             "Error: Enter no more than 2,000 characters."

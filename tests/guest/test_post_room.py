@@ -1,9 +1,10 @@
 """A post as long as the form allows is read, in any script (forms.sizes).
 
 A text area takes 10,000 characters; as emoji, urlencoded, that is 120 KB.
-The answers post of each campaign gets the room its longest sound post
-needs on top of MAX_CONTENT_LENGTH, so such answers are kept and sent,
-while every other post keeps the configured cap.
+The answers post of each campaign gets the room of the longest post its
+page lets through on top of MAX_CONTENT_LENGTH, so such answers are kept
+and sent, or explained when too long, while every other post keeps the
+configured cap.
 """
 
 from __future__ import annotations
@@ -67,10 +68,38 @@ def test_the_longest_story_the_form_allows_is_kept_and_sent(guest, sandbox, char
 
     response = guest.submit({**REQUIRED, "story": story})
 
-    assert field["maxlength"] == "10000"
+    assert field["maxlength"] == "20000"  # UTF-16 units: an emoji is two
     assert response.status_code == 303
     stored = stored_profile(sandbox, demo.TASTING_PROFILE_ID).data_set
     assert stored["story"] == story
+
+
+@pytest.mark.parametrize("character", ["a", "\u00e9", "\u65e5"])
+def test_a_story_as_long_as_the_page_lets_through_is_explained_not_refused(
+    guest, sandbox, character
+):
+    response = guest.submit({**REQUIRED, "story": character * 20_000})
+
+    assert response.status_code == 200
+    assert guest.error_for("f-story") == (
+        "Error: Enter no more than 10,000 characters."
+    )
+    kept = guest.last_page.select_one("textarea[name=f-story]").text
+    assert kept.lstrip("\n") == character * 20_000
+
+
+def test_every_text_filled_to_what_the_page_lets_through_is_read(guest):
+    controls = guest.last_page.select("textarea[maxlength], input[maxlength]")
+    longest = {
+        control["name"].removeprefix("f-"): "\u65e5" * int(control["maxlength"])
+        for control in controls
+    }
+
+    response = guest.submit({**REQUIRED, **longest})
+
+    assert len(longest) >= 3
+    assert response.status_code == 200
+    assert guest.error_for("f-story").startswith("Error: Enter no more than")
 
 
 def test_every_row_of_a_list_may_be_as_long_as_a_row_allows(guest, sandbox):

@@ -333,13 +333,61 @@ def walk_fields(fields) -> Iterator[Field]:
 
 
 def summarize(form: SchemaForm, loose: list[str]) -> list[dict[str, str | None]]:
-    """List every error in page order for the summary at the top."""
-    summary = [{"message": m, "field_id": None} for m in dict.fromkeys(loose)]
-    for item in walk_fields(form):
+    """List every error in page order for the summary at the top.
+
+    Each entry names its question as the page shows it ("Guests 3, Name"):
+    the messages beside the fields ("Enter an answer to this question.")
+    read alike, and a screen reader going down the summary hears no field.
+    """
+    summary = [
+        {"message": m, "field_id": None, "question": None} for m in dict.fromkeys(loose)
+    ]
+    for item, question in named_fields(form, ""):
         for message in item.errors:
-            summary.append({"message": message, "field_id": item.focus_id()})
+            summary.append(
+                {"message": message, "field_id": item.focus_id(), "question": question}
+            )
 
     return summary
+
+
+def named_fields(fields, within: str) -> Iterator[tuple[Field, str]]:
+    """Yield every field in page order with the name the page shows for it.
+
+    A list's entries are numbered as on the page; a question inside a
+    group or an entry is named after it too.
+    """
+    for item in fields:
+        name = _within(within, _label(item))
+        yield item, name
+        if isinstance(item, GroupField):
+            yield from named_fields(item.form, name)
+        elif isinstance(item, RowsField):
+            yield from named_entries(item, within)
+
+
+def named_entries(rows: RowsField, within: str) -> Iterator[tuple[Field, str]]:
+    """Name a list's entries as the page numbers them: "Guest 3".
+
+    Entries with no title of their own take the list's name.
+    """
+    for number, entry in enumerate(rows.entries, start=1):
+        label = _label(entry) or _label(rows)
+        name = _within(within, f"{label} {number}")
+        yield entry, name
+        if isinstance(entry, GroupField):
+            yield from named_fields(entry.form, name)
+        elif isinstance(entry, RowsField):
+            yield from named_entries(entry, name)
+
+
+def _label(field: Field) -> str:
+    node = getattr(field, "node", None)
+    return node.label if node is not None else ""
+
+
+def _within(outer: str, name: str) -> str:
+    return f"{outer}, {name}" if outer and name else outer or name
 
 
 def prefill(node: Node, value: Any) -> Any:

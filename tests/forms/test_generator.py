@@ -1549,6 +1549,41 @@ def test_error_summary_lists_every_error_in_page_order(post):
     assert [item["field_id"] for item in form.error_summary] == ["f-a", "f-b"]
 
 
+def test_error_summary_names_each_question_as_the_page_shows_it(post):
+    guest = {
+        "type": "object",
+        "title": "Guest",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name"],
+    }
+    model = object_model(
+        {
+            "rating": {"type": "integer", "title": "Overall rating"},
+            "guests": {"type": "array", "items": guest},
+            "tags": {"type": "array", "items": {"type": "integer"}},
+        },
+        required=["rating"],
+    )
+    pairs = [
+        ("f-guests-0-_row", ""),
+        ("f-guests-0-age", "5"),
+        ("f-guests-1-_row", ""),
+        ("f-guests-1-name", "Ann"),
+        ("f-guests-1-age", "x"),
+        ("f-tags-0-_row", ""),
+        ("f-tags-0", "y"),
+    ]
+
+    _, form = post(model, pairs)
+
+    assert [item["question"] for item in form.error_summary] == [
+        "Overall rating",
+        "Guest 1, Name",
+        "Guest 2, Age",
+        "Tags 1",
+    ]
+
+
 @pytest.mark.parametrize(
     ("schema", "ui", "field_id"),
     [

@@ -251,6 +251,7 @@ def test_invalid_answer_shows_error_next_to_field_and_sends_nothing(client, sand
     summary = guest.last_page.select_one("[data-error-summary]")
     assert summary is not None
     assert [a["href"] for a in summary.select("a")] == ["#f-rating"]
+    assert summary.select_one("a").text.startswith("Your overall rating: Enter ")
     assert "1" in guest.error_for("f-rating") and "5" in guest.error_for("f-rating")
     assert patches_received(sandbox, demo.TASTING_PROFILE_ID) == 0
 

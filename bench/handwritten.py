@@ -138,6 +138,8 @@ class Rows(Shown, FieldList):
 
 
 NUMBER = {"type": "text", "inputmode": "numeric", "spellcheck": "false"}
+# maxlength is twice each answer's cap, as guestform writes it: browsers
+# count UTF-16 units, and an emoji is two (forms.fields.input_cap).
 
 
 class LeadForm(Form):
@@ -148,7 +150,7 @@ class LeadForm(Form):
         html={
             "autocomplete": "name",
             "required": "required",
-            "maxlength": 120,
+            "maxlength": 240,
             "type": "text",
         },
     )
@@ -159,7 +161,7 @@ class LeadForm(Form):
         html={
             "autocomplete": "email",
             "required": "required",
-            "maxlength": 254,
+            "maxlength": 508,
             "type": "email",
             "spellcheck": "false",
             "autocapitalize": "none",
@@ -171,7 +173,7 @@ class LeadForm(Form):
         node=Question("text", "Phone", optional=True),
         html={
             "autocomplete": "tel",
-            "maxlength": 2000,
+            "maxlength": 4000,
             "type": "text",
             "pattern": r"\+?[0-9 ]{7,20}",
         },
@@ -183,7 +185,7 @@ class GuestForm(Form):
         "Name",
         [InputRequired(), Length(max=120)],
         node=Question("text", "Name"),
-        html={"maxlength": 120, "type": "text"},
+        html={"maxlength": 240, "type": "text"},
     )
     age = WholeNumberInput(
         "Age",

@@ -25,7 +25,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage
 
-from guest.lookup import read_booking_number
+from guest.lookup import booking_number_searched
 
 log = logging.getLogger(__name__)
 
@@ -132,16 +132,14 @@ def per_booking_limit() -> str:
 def booking_key() -> str:
     """Key the per-booking counter by a digest, not the booking number.
 
-    The number is reduced to the form the search receives: "#01234",
-    "١٢٣٤" and "1234" find the same booking, so they must count against
-    one limit, or leading zeros and digits of other scripts would multiply
-    the tries a guesser gets.
+    The key is the number the search is made for: "#01234", "١٢٣٤" and
+    "1234" find the same booking, so they count against one limit, or
+    leading zeros, spaces and digits of other scripts would multiply the
+    tries a guesser gets. Nothing is cut before that: a cut made "0001234"
+    count as booking 123, locking its guest out.
     """
-    typed = request.form.get("booking_id", "")[:40]
-    raw = read_booking_number(typed).lstrip("#")[:20]
-    if raw.isascii() and raw.isdigit():
-        raw = raw.lstrip("0") or "0"
-    digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:20]
+    searched = booking_number_searched(request.form.get("booking_id", ""))
+    digest = hashlib.sha256(searched.encode("utf-8", "replace")).hexdigest()[:20]
 
     return f"booking:{digest}"
 

@@ -47,10 +47,26 @@ def read_booking_number(value: str | None) -> str | None:
     if not isinstance(value, str):
         return value
 
+    text = value.strip()
+    if text.isascii():
+        return text
+
     return "".join(
-        str(unicodedata.decimal(char)) if char.isdecimal() else char
-        for char in value.strip()
+        str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text
     )
+
+
+def booking_number_searched(text: str) -> str:
+    """Give the number a search would be made for, or the text as it is.
+
+    "#01234", " 1234 " and "١٢٣٤" all search for 1234. Text that is no
+    booking number is given back tidied, for the validator to refuse.
+    """
+    digits = read_booking_number(text).lstrip("#")
+    if not BOOKING_ID.fullmatch(digits):
+        return digits
+
+    return digits.lstrip("0") or "0"
 
 
 def _booking_id(form: Form, field: StringField) -> None:

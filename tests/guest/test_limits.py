@@ -145,8 +145,9 @@ def test_another_address_is_not_held_back_by_the_first_ones_limit(settings, sand
         ["1234", "#1234", " 1234 "],
         ["1234", "01234", "0001234"],
         ["1234", "\u0661\u0662\u0663\u0664", "\uff11\uff12\uff13\uff14"],
+        ["0" * 17 + "1234", " " * 40 + "1234", "#" + "0" * 20 + "1234"],
     ],
-    ids=["same", "hash-and-spaces", "leading-zeros", "other-scripts"],
+    ids=["same", "hash-and-spaces", "leading-zeros", "other-scripts", "padded"],
 )
 def test_one_booking_is_limited_across_addresses_however_it_is_written(
     settings, sandbox, spellings
@@ -171,6 +172,17 @@ def test_opening_the_lookup_page_is_never_limited(settings):
     statuses = {client.get("/f/monster-mash").status_code for _ in range(5)}
 
     assert statuses == {200}
+
+
+def test_a_padded_number_does_not_count_against_a_shorter_booking(settings, sandbox):
+    client = build_app(
+        settings, LOOKUP_LIMIT_PER_BOOKING="2 per hour", LOOKUP_LIMIT_PER_IP="99/minute"
+    ).test_client()
+    for _ in range(2):
+        look_up(client, booking_id="0" * 17 + "1234")
+
+    # Cut to twenty characters, "000…1234" read as booking 123.
+    assert look_up(client, booking_id="123", last_name="Nobody").status_code == 200
 
 
 @pytest.mark.parametrize(

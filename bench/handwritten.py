@@ -137,9 +137,15 @@ class Rows(Shown, FieldList):
         return row
 
 
-NUMBER = {"type": "text", "inputmode": "numeric", "spellcheck": "false"}
-# maxlength is twice each answer's cap, as guestform writes it: browsers
-# count UTF-16 units, and an emoji is two (forms.fields.input_cap).
+NUMBER = {
+    "maxlength": 64,
+    "type": "text",
+    "inputmode": "numeric",
+    "spellcheck": "false",
+}
+# maxlength is twice each text answer's cap, as guestform writes it:
+# browsers count UTF-16 units, and an emoji is two (forms.fields.input_cap);
+# a number's input takes 64 (forms.values.NUMBER_CAP).
 
 
 class LeadForm(Form):

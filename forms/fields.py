@@ -23,6 +23,7 @@ from forms.formats import is_date
 from forms.schema import Choice, Node, is_left_out_unticked
 from forms.values import (
     LONG_TEXT_CAP,
+    NUMBER_CAP,
     TEXT_CAP,
     AnswerError,
     read_local_date_time,
@@ -539,6 +540,7 @@ def fixed_attributes(node: Node) -> dict[str, Any]:
             attributes["spellcheck"] = "false"
             attributes["autocapitalize"] = "none"
     elif node.kind in ("integer", "number"):
+        attributes["maxlength"] = NUMBER_CAP
         attributes["type"] = "text"
         attributes["inputmode"] = "numeric" if node.kind == "integer" else "decimal"
         attributes["spellcheck"] = "false"

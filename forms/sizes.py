@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from forms.fields import input_cap, row_limit
 from forms.schema import Node
+from forms.values import NUMBER_CAP
 
 # The most bytes one character of an answer takes once urlencoded.
 BYTES_PER_CHARACTER = 12
 # A text control's maxlength counts UTF-16 units. One unit takes at most
 # 9 bytes urlencoded (a three-byte character); a four-byte one is two.
 BYTES_PER_UNIT = 9
-# Room for a number a guest could sensibly type; a longer one is refused
-# with a message beside the field, which needs the post to be read.
-NUMBER_CHARACTERS = 64
 # Separators, a row index and the "f-" prefix around each posted name.
 NAME_SLACK = 16
 # Whatever a model's maxLength says, no campaign's posts exceed this.
@@ -57,7 +55,7 @@ def _bytes_of(node: Node, name: str) -> int:
 def _longest_values(node: Node) -> list[int]:
     """Give the character count of each value the question can post."""
     if node.kind in ("integer", "number"):
-        return [NUMBER_CHARACTERS]
+        return [NUMBER_CAP]
 
     tokens = [len(choice.token) for choice in node.choices] or [8]
     if node.kind == "checklist":

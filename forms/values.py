@@ -19,6 +19,10 @@ from forms.formats import parse_date_time
 
 TEXT_CAP = 2_000
 LONG_TEXT_CAP = 10_000
+# The most characters a number's input takes: more than any sensible number
+# with its digit groups, and few enough that the answers post always has
+# room for what the input lets through (forms.sizes).
+NUMBER_CAP = 64
 
 WHOLE = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$", re.ASCII)
 DECIMAL = re.compile(

@@ -28,3 +28,15 @@ def test_a_text_gets_nine_bytes_for_each_unit_its_control_lets_through(text, uni
 def test_a_text_of_emoji_at_its_cap_fits_its_room():
     # "😀" is two units and four UTF-8 bytes: 12 bytes for one character.
     assert room_for({"type": "string", "maxLength": 1000}) >= 12 * 1000
+
+
+@pytest.mark.parametrize("kind", ["integer", "number"])
+def test_a_number_input_lets_through_no_more_than_its_room(kind, render, post):
+    model = {"type": "object", "properties": {"story": {"type": kind}}}
+    _, form = post(model, [])
+
+    control = render(form).find(id="f-story")
+
+    units = int(control["maxlength"])
+    assert units == 64
+    assert room_for({"type": kind}) >= len("f-story=" + "%E6%97%A5" * units)

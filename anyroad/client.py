@@ -10,7 +10,7 @@ been applied, and only the caller can decide to resend it, byte for byte.
 The two timeouts together bound the whole call, not each wait for the
 next bytes as ``requests`` does: an upstream or a proxy that sends a few
 bytes every few seconds could otherwise hold a worker past gunicorn's
-timeout, or a PATCH past its outbox lease (see ``_read_before``).
+timeout, or a PATCH past its outbox lease (``anyroad.deadlines``).
 
 The proxy and CA bundle settings of the environment (HTTPS_PROXY,
 NO_PROXY, REQUESTS_CA_BUNDLE...) are read once per process and origin,
@@ -26,17 +26,15 @@ import json
 import logging
 import os
 import threading
-import time
 import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from anyroad.deadlines import WatchedAdapter, deadline_for_call
 from anyroad.errors import (
     ApiError,
     DataRejected,
@@ -91,7 +89,7 @@ def _new_session() -> requests.Session:
     # The environment is applied per origin by _send instead. This also
     # keeps a ~/.netrc entry from adding credentials to an API call.
     session.trust_env = False
-    adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=False))
+    adapter = WatchedAdapter(max_retries=Retry(total=0, read=False, redirect=False))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -303,70 +301,30 @@ def _send(
     timeout: tuple[float, float],
     **kwargs: Any,
 ) -> requests.Response:
-    deadline = time.monotonic() + sum(timeout)
     parts = urlsplit(url)
     # What a caller passes wins over what the environment says.
     options = {**environment_settings(f"{parts.scheme}://{parts.netloc}"), **kwargs}
-    try:
-        response = get_session().request(
-            method, url, allow_redirects=False, stream=True, timeout=timeout, **options
-        )
-        _read_before(response, deadline, read_timeout=timeout[1])
-        return response
-    except requests.Timeout as exc:
-        logger.debug("AnyRoad %s timed out.", operation)
-        raise UpstreamUnavailable(f"The {operation} request timed out.") from exc
-    except requests.RequestException as exc:
-        logger.debug("AnyRoad %s failed: %s.", operation, type(exc).__name__)
-        raise UpstreamUnavailable(
-            f"The {operation} request got no answer ({type(exc).__name__})."
-        ) from exc
+    with deadline_for_call(sum(timeout)) as deadline:
+        try:
+            response = get_session().request(
+                method, url, allow_redirects=False, timeout=timeout, **options
+            )
+            if deadline.passed:
+                # http.client takes a cut in the headers or the trailers
+                # for their end, so a cut-off answer can look complete.
+                raise requests.Timeout("The answer was cut off at its deadline.")
+            return response
+        except requests.RequestException as exc:
+            if deadline.passed or isinstance(exc, requests.Timeout):
+                logger.debug("AnyRoad %s timed out.", operation)
+                raise UpstreamUnavailable(
+                    f"The {operation} request timed out."
+                ) from exc
 
-
-def _read_before(
-    response: requests.Response, deadline: float, read_timeout: float
-) -> None:
-    """Read a streamed answer's body whole, or give up at the deadline.
-
-    Each wait for more bytes is cut to what is left of the call's time, so
-    a body that trickles in fails on time like one that never comes. The
-    body is kept where ``requests`` keeps a body it has read itself.
-
-    :raises requests.Timeout: when the deadline passes first.
-    :raises requests.ConnectionError: when the body breaks off.
-    """
-    raw = response.raw
-    chunks = []
-    complete = False
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise requests.Timeout("The answer took longer than its timeouts.")
-
-            _limit_next_wait(raw, min(left, read_timeout))
-            chunk = raw.read1(65536, decode_content=True)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        complete = True
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.Timeout(str(exc)) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise requests.ConnectionError(str(exc)) from exc
-    finally:
-        if not complete:
-            response.close()
-
-    response._content = b"".join(chunks)
-    response._content_consumed = True
-
-
-def _limit_next_wait(raw: urllib3.HTTPResponse, seconds: float) -> None:
-    connection = raw.connection
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        sock.settimeout(seconds)
+            logger.debug("AnyRoad %s failed: %s.", operation, type(exc).__name__)
+            raise UpstreamUnavailable(
+                f"The {operation} request got no answer ({type(exc).__name__})."
+            ) from exc
 
 
 def _raise_for_status(operation: str, response: requests.Response) -> None:

@@ -262,14 +262,14 @@ def test_search_that_never_answers_gives_up_within_the_read_timeout(client, sand
 
 
 class TricklingUpstream:
-    """A loopback server that answers at once, then sends its body slowly.
+    """A loopback server that sends its answer in pieces, a gap before each.
 
     Each piece comes well inside the read timeout, so only a limit on the
     whole call can stop the client from waiting for all of them.
     """
 
-    def __init__(self, body: bytes, pieces: int, gap: float) -> None:
-        self.body, self.pieces, self.gap = body, pieces, gap
+    def __init__(self, pieces: list[bytes], gap: float) -> None:
+        self.pieces, self.gap = pieces, gap
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/api"
         self.thread = threading.Thread(target=self._answer_one, daemon=True)
@@ -279,16 +279,10 @@ class TricklingUpstream:
         conn, _ = self.listener.accept()
         with conn:
             conn.recv(65536)
-            head = (
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(self.body)}\r\n\r\n"
-            )
-            conn.sendall(head.encode())
-            size = -(-len(self.body) // self.pieces)
             try:
-                for start in range(0, len(self.body), size):
+                for piece in self.pieces:
                     time.sleep(self.gap)
-                    conn.sendall(self.body[start : start + size])
+                    conn.sendall(piece)
             except OSError:
                 pass  # the client gave up and closed
 
@@ -298,10 +292,41 @@ class TricklingUpstream:
 
 
 USER_ANSWER = b'{"data": {"id": "u-1", "attributes": {"first_name": "Bob"}}}'
+JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+CHUNKED = JSON_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+# A gzip header with a file name: no byte of the body comes out of the
+# decoder until the name ends.
+GZIP_NAMED = b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff"
 
 
-def test_an_answer_that_trickles_in_gives_up_within_both_timeouts_together():
-    upstream = TricklingUpstream(USER_ANSWER * 40, pieces=100, gap=0.2)
+def by_the_byte(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+SLOW_ANSWERS = {
+    "headers, a line at a time": [b"HTTP/1.1 200 OK\r\n"] + [b"X-Pad: a\r\n"] * 60,
+    "a body with its length": [
+        JSON_HEAD + f"Content-Length: {40 * len(USER_ANSWER)}\r\n\r\n".encode(),
+        *by_the_byte(USER_ANSWER * 40)[:100],
+    ],
+    "a chunk size with a long extension": [CHUNKED, b"5;e=", *[b"a"] * 60],
+    "trailers after the last chunk": [
+        CHUNKED + b"5\r\nhello\r\n0\r\n",
+        *[b"X-Trailer: a\r\n"] * 60,
+    ],
+    "a gzip header with a long file name": [
+        JSON_HEAD + b"Content-Encoding: gzip\r\nContent-Length: 100000\r\n\r\n",
+        GZIP_NAMED,
+        *[b"n"] * 60,
+    ],
+}
+
+
+@pytest.mark.parametrize("pieces", SLOW_ANSWERS.values(), ids=SLOW_ANSWERS.keys())
+def test_an_answer_that_trickles_in_gives_up_within_both_timeouts_together(
+    pieces,
+):
+    upstream = TricklingUpstream(pieces, gap=0.2)
     client = ProfileClient(upstream.url, "key", connect_timeout=0.3, read_timeout=0.5)
     started = time.monotonic()
 
@@ -314,7 +339,9 @@ def test_an_answer_that_trickles_in_gives_up_within_both_timeouts_together():
 
 
 def test_an_answer_that_comes_in_pieces_within_the_timeouts_is_read_whole():
-    upstream = TricklingUpstream(USER_ANSWER, pieces=4, gap=0.05)
+    head = JSON_HEAD + f"Content-Length: {len(USER_ANSWER)}\r\n\r\n".encode()
+    pieces = [head, USER_ANSWER[:20], USER_ANSWER[20:40], USER_ANSWER[40:]]
+    upstream = TricklingUpstream(pieces, gap=0.05)
     client = ProfileClient(upstream.url, "key", connect_timeout=1, read_timeout=1)
 
     user = client.user()

@@ -1,0 +1,105 @@
+"""A whole call's deadline: its socket is shut down when the time is up."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from anyroad.client import ProfileClient
+from anyroad.deadlines import deadline_for_call
+
+USER_ANSWER = b'{"data": {"id": "u-1", "attributes": {"first_name": "Bob"}}}'
+
+
+@pytest.fixture
+def pair():
+    ours, theirs = socket.socketpair()
+    yield ours, theirs
+    ours.close()
+    theirs.close()
+
+
+def test_a_read_waiting_past_the_deadline_returns_at_once(pair):
+    ours, _ = pair
+    started = time.monotonic()
+
+    with deadline_for_call(0.1) as deadline:
+        deadline.watch(ours)
+        read = ours.recv(10)
+
+    assert read == b""
+    assert deadline.passed
+    assert time.monotonic() - started < 2
+
+
+def test_a_call_over_in_time_leaves_its_socket_to_the_next_call(pair):
+    ours, theirs = pair
+
+    with deadline_for_call(0.05) as deadline:
+        deadline.watch(ours)
+    time.sleep(0.3)
+    theirs.sendall(b"still here")
+
+    assert ours.recv(10) == b"still here"
+    assert not deadline.passed
+
+
+def test_a_socket_shown_after_the_deadline_is_shut_down_at_once(pair):
+    ours, _ = pair
+
+    with deadline_for_call(0.01) as deadline:
+        time.sleep(0.3)
+        deadline.watch(ours)
+        read = ours.recv(10)
+
+    assert read == b""
+
+
+class KeepAlive(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    connections: list[int] = []
+
+    def setup(self) -> None:
+        super().setup()
+        self.connections.append(1)
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(USER_ANSWER)))
+        self.end_headers()
+        self.wfile.write(USER_ANSWER)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_calls_in_time_keep_one_connection_alive_past_their_deadlines():
+    KeepAlive.connections = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    client = ProfileClient(url, "key", connect_timeout=0.1, read_timeout=0.1)
+
+    answers = []
+    for _ in range(3):
+        answers.append(client.user())
+        time.sleep(0.3)  # each call's deadline passes in the pool
+
+    server.shutdown()
+    server.server_close()
+    assert answers == [{"id": "u-1", "first_name": "Bob"}] * 3
+    assert len(KeepAlive.connections) == 1
+
+
+def test_one_watchdog_thread_serves_every_call():
+    for _ in range(50):
+        with deadline_for_call(5):
+            pass
+
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("anyroad-deadlines") == 1

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from gunicorn.errors import AppImportError
 from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,6 +32,14 @@ from guest.tokens import NoCookieSession, TokenSigner
 log = logging.getLogger(__name__)
 
 
+class StartupRefused(AppImportError, config.ConfigError):
+    """Why the app cannot start, as gunicorn says it: one line, then stop.
+
+    gunicorn prints any other error as a traceback in every worker it
+    boots, dozens of lines that bury the setting to change.
+    """
+
+
 def create_app(settings: dict[str, Any] | None = None) -> Flask:
     """Build the guest app from the environment and the given settings.
 
@@ -38,11 +47,24 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     campaign that cannot become a form stops start-up instead of failing a
     guest later.
     """
+    try:
+        return build_app(settings)
+    except (CampaignError, config.ConfigError) as exc:
+        if config.is_under_gunicorn():
+            raise StartupRefused(f"guestform cannot start: {exc}") from None
+        raise
+
+
+def build_app(settings: dict[str, Any] | None) -> Flask:
+    """Build the app; ``create_app`` says why when it cannot."""
     settings = config.read_settings(settings)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"] or None)
     app.session_interface = NoCookieSession()
     app.config.update(settings)
-    logs.configure(app)
+    try:
+        logs.configure(app)
+    except ValueError as exc:
+        raise config.ConfigError(str(exc)) from None
     config.check_settings(app.config)
     config.ensure_secrets(app.config, app.instance_path)
     config.require_public_url(app.config)
@@ -235,7 +257,8 @@ def port_setting(name: str, default: int) -> int:
         port = -1
     if not 0 <= port <= 65535:
         raise config.ConfigError(
-            f"{name} is {raw!r}; set it to a port number from 1 to 65535."
+            f"{name} is {raw!r}; set it to a port number from 1 to 65535, "
+            "or 0 for any free port."
         )
 
     return port

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from cryptography.fernet import Fernet
 from limits import parse_many
 
@@ -93,8 +94,12 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or unusable; the message says what to set."""
+class ConfigError(click.ClickException):
+    """A setting is missing or unusable; the message says what to set.
+
+    A click error, so that a ``flask`` command (the outbox worker, above
+    all) says it in one line, "Error: ...", instead of a traceback.
+    """
 
 
 def read_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 # Hosting platforms hand out "postgres://" URLs; SQLAlchemy wants a dialect
 # name and would otherwise pick psycopg2, which is not installed.
@@ -41,7 +41,14 @@ def make_engine(url: str, **options) -> Engine:
     :raises ValueError: when the URL names neither SQLite nor PostgreSQL.
     """
     url = normalize_url(url)
-    backend = make_url(url).get_backend_name()
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        # Not echoed: a URL that fails to parse may still hold a password.
+        raise ValueError(
+            "DATABASE_URL cannot be read as a database address; write it "
+            "like postgresql://user@host/dbname or sqlite:////path/to/outbox.db."
+        ) from None
 
     if backend == "sqlite":
         engine = _make_sqlite_engine(url, **options)

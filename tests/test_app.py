@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -278,7 +279,15 @@ def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypa
             "'second'] all list the experience 'Monster Mash'",
         ),
         ({"PAGE_TOKEN_MAX_AGE": "3"}, "PAGE_TOKEN_MAX_AGE is 3; set it to at least"),
-        ({"PORT": "abc"}, "PORT is 'abc'; set it to a port number from 1 to 65535."),
+        (
+            {"PORT": "abc"},
+            "PORT is 'abc'; set it to a port number from 1 to 65535, or 0",
+        ),
+        (
+            {"DATABASE_URL": "nonsense"},
+            "DATABASE_URL cannot be read as a database address",
+        ),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL is 'LOUD'; set it to DEBUG, INFO"),
         ({"PORT": "99999"}, "PORT is '99999'; set it to a port number from 1"),
         ({"SANDBOX_PORT": "-1"}, "SANDBOX_PORT is '-1'; set it to a port number"),
         ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL names 'nonsense'"),
@@ -332,3 +341,54 @@ def test_the_app_keeps_no_cookie_session(settings):
     response = app.test_client().get("/f/monster-mash", headers={"Cookie": "session=x"})
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def bare_environment(tmp_path, **settings) -> dict[str, str]:
+    return {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
+        **settings,
+    }
+
+
+def test_gunicorn_that_cannot_start_says_why_in_one_line_and_stops(tmp_path):
+    env = bare_environment(tmp_path, ANYROAD_API_URL="embedded")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", "127.0.0.1:0"]
+        + ["app:create_app()"],
+        cwd=CAMPAIGNS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    refusals = [
+        line for line in done.stderr.splitlines() if "guestform cannot start" in line
+    ]
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert refusals and all(
+        line.startswith("guestform cannot start: SECRET_KEY") for line in refusals
+    )
+
+
+def test_a_flask_command_that_cannot_start_says_why_in_one_line(tmp_path):
+    env = bare_environment(tmp_path, PAGE_TOKEN_MAX_AGE="3")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "outbox", "status"],
+        cwd=CAMPAIGNS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: PAGE_TOKEN_MAX_AGE is 3; set it to at least 60 seconds."
+    )

@@ -27,6 +27,20 @@ def current_outbox() -> Outbox:
     return current_app.extensions["outbox"]
 
 
+def named_outbox() -> Outbox:
+    """Return the app's outbox, first naming its store on stderr.
+
+    Run without the production environment, a command reads a local
+    SQLite file, and "pending 0" about the wrong outbox would reassure the
+    person on call. stdout keeps only the answer.
+    """
+    outbox = current_outbox()
+    where = outbox.engine.url.render_as_string(hide_password=True)
+    click.echo(f"Outbox store: {where}", err=True)
+
+    return outbox
+
+
 def current_client() -> ProfilePatcher:
     """Return the app's AnyRoad client, made in this process at start-up.
 
@@ -124,7 +138,7 @@ def refuse_a_key_that_opens_nothing(outbox: Outbox) -> None:
 @outbox_cli.command("failed")
 def failed_command() -> None:
     """List the submissions that failed and wait for an operator."""
-    failed = current_outbox().failed()
+    failed = named_outbox().failed()
     if not failed:
         click.echo("No failed submissions.")
         return
@@ -149,7 +163,7 @@ def retry_command(submission_id: int | None, retry_all: bool) -> None:
     if submission_id is not None and retry_all:
         raise click.UsageError("Give one submission id or --all, not both.")
 
-    outbox = current_outbox()
+    outbox = named_outbox()
     if retry_all:
         queued = outbox.retry_all_failed()
         click.echo(f"Queued {len(queued)} failed submission(s) for the worker.")
@@ -166,21 +180,21 @@ def retry_command(submission_id: int | None, retry_all: bool) -> None:
 @outbox_cli.command("purge")
 def purge_command() -> None:
     """Delete delivered and failed rows past their retention."""
-    purged = current_outbox().purge()
+    purged = named_outbox().purge()
     click.echo(f"Purged {purged} row(s).")
 
 
 @outbox_cli.command("status")
 def status_command() -> None:
     """Count the submissions in each state."""
-    for state, number in current_outbox().counts().items():
+    for state, number in named_outbox().counts().items():
         click.echo(f"{state}\t{number}")
 
 
 @outbox_cli.command("rotate-key")
 def rotate_key_command() -> None:
     """Seal every stored body under the first key of OUTBOX_KEY."""
-    rotated = current_outbox().rotate_key()
+    rotated = named_outbox().rotate_key()
     click.echo(
         f"Sealed {rotated} body(ies) with the first key; the older keys can "
         "leave OUTBOX_KEY once every app and worker runs with the new list."

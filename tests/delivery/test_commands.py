@@ -47,7 +47,7 @@ def test_failed_command_lists_ids_and_reasons_without_answers(run, outbox):
     result = run("failed")
 
     assert result.exit_code == 0
-    rows = [line.split("\t") for line in result.output.splitlines()[1:3]]
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:3]]
     assert [row[0] for row in rows] == [str(first.id), str(second.id)]
     assert rows[0][-1] == "InvalidApiKey (HTTP 401)"
     assert rows[1][-1] == "DataRejected (HTTP 422) at /data_set/x"
@@ -56,7 +56,7 @@ def test_failed_command_lists_ids_and_reasons_without_answers(run, outbox):
 
 
 def test_failed_command_says_when_nothing_failed(run):
-    assert run("failed").output == "No failed submissions.\n"
+    assert run("failed").stdout == "No failed submissions.\n"
 
 
 def test_retry_command_requeues_one_failed_submission(run, outbox):
@@ -116,10 +116,19 @@ def test_worker_once_delivers_what_is_due_with_the_apps_client(app, run, outbox)
 def test_purge_and_status_commands_report_counts(run, outbox):
     outbox.accept("a", "monster-mash", PROFILE, BODY)
 
-    assert run("purge").output == "Purged 0 row(s).\n"
-    assert run("status").output == (
+    assert run("purge").stdout == "Purged 0 row(s).\n"
+    assert run("status").stdout == (
         "pending\t1\ndelivered\t0\nfailed\t0\nsuperseded\t0\n"
     )
+
+
+@pytest.mark.parametrize("command", [["status"], ["failed"], ["purge"]])
+def test_commands_that_read_the_outbox_name_its_store(run, outbox, command):
+    where = outbox.engine.url.render_as_string(hide_password=True)
+
+    result = run(*command)
+
+    assert result.stderr == f"Outbox store: {where}\n"
 
 
 def test_rotate_key_command_reports_resealed_bodies(run, outbox):

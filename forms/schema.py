@@ -243,14 +243,20 @@ class Outliner:
         if "allOf" in schema:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             parts = [(pointer, merged)]
+            # Each part is followed from here: a $ref a sibling part also
+            # followed is no cycle. What lies below the merged schema was
+            # reached through every part, so it gets all their $refs.
+            followed = seen
             for index, part in enumerate(schema["allOf"]):
                 part_pointer = f"{pointer}/allOf/{index}"
-                resolved, where, seen = self.resolve(part, part_pointer, seen)
+                resolved, where, part_seen = self.resolve(part, part_pointer, seen)
+                followed |= part_seen
                 parts.append((where, resolved))
                 merged = self.merge(merged, resolved, part_pointer)
             self.check_closed_parts(parts, merged)
             schema = merged
             self.check_merged_intent(schema, pointer)
+            seen = followed
 
         return schema, pointer, seen
 

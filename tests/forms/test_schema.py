@@ -332,3 +332,53 @@ def test_format_on_options_that_are_never_text_is_refused():
         "form: formats apply to text answers only",
     ):
         build_form(make_campaign(model))
+
+
+TEXT_X = {"properties": {"x": {"type": "string"}}}
+
+
+@pytest.mark.parametrize(
+    "definitions, parts",
+    [
+        ({"a": TEXT_X}, ["#/definitions/a", "#/definitions/a"]),
+        (
+            {
+                "a": TEXT_X,
+                "b": {
+                    "allOf": [
+                        {"$ref": "#/definitions/a"},
+                        {"properties": {"y": {"type": "string"}}},
+                    ]
+                },
+            },
+            ["#/definitions/a", "#/definitions/b"],
+        ),
+    ],
+    ids=["the same part twice", "a part that uses another"],
+)
+def test_a_definition_two_allof_parts_use_is_no_cycle(post, definitions, parts):
+    model = object_model(
+        {}, definitions=definitions, allOf=[{"$ref": ref} for ref in parts]
+    )
+    del model["additionalProperties"]
+
+    data_set, _ = post(model, [("f-x", "an answer")])
+
+    assert data_set == {"x": "an answer"}
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        {"allOf": [{"$ref": "#/definitions/node"}]},
+        {"type": "object", "properties": {"child": {"$ref": "#/definitions/node"}}},
+    ],
+    ids=["through allOf", "through a property"],
+)
+def test_a_definition_that_holds_itself_is_refused(definition):
+    model = object_model(
+        {"tree": {"$ref": "#/definitions/node"}}, definitions={"node": definition}
+    )
+
+    with pytest.raises(CampaignError, match="#/definitions/node refers back to itself"):
+        build_form(make_campaign(model))

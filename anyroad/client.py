@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from urllib3.util.retry import Retry
 
 from anyroad.deadlines import WatchedAdapter, deadline_for_call
@@ -322,9 +323,27 @@ def _send(
                 ) from exc
 
             logger.debug("AnyRoad %s failed: %s.", operation, type(exc).__name__)
+            if never_connected(exc):
+                raise UpstreamUnavailable(
+                    f"The {operation} request could not connect.", sent=False
+                ) from exc
             raise UpstreamUnavailable(
                 f"The {operation} request got no answer ({type(exc).__name__})."
             ) from exc
+
+
+def never_connected(error: requests.RequestException) -> bool:
+    """Tell whether a failed call never reached the upstream at all.
+
+    A refused or unresolvable connection sent nothing; after a timeout
+    or a drop the upstream may have acted on the request.
+    """
+    cause = error.args[0] if error.args else None
+    reason = getattr(cause, "reason", None)
+
+    return isinstance(error, requests.ConnectionError) and isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _raise_for_status(operation: str, response: requests.Response) -> None:

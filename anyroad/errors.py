@@ -53,5 +53,12 @@ class DataRejected(ApiError):
 class UpstreamUnavailable(ApiError):
     """No usable answer: timeout, connection failure, 5xx or an unreadable body.
 
-    Whether the upstream acted on the request is unknown.
+    Whether the upstream acted on the request is unknown, except when
+    ``sent`` is False: no connection was made, so it never saw it.
     """
+
+    def __init__(
+        self, message: str, status: int | None = None, sent: bool = True
+    ) -> None:
+        super().__init__(message, status)
+        self.sent = sent

@@ -55,10 +55,13 @@ def may_still_apply(error: Exception) -> bool:
 
     With no answer at all (a timeout, a dropped connection) or a 500, 502
     or 504, the request may be in the upstream's hands still, and land
-    after a newer one. A 503 or a 429 says it was not taken. Anything
-    unexpected counts as unknown.
+    after a newer one. A 503 or a 429 says it was not taken, and so does a
+    connection refused before anything was sent. Anything unexpected
+    counts as unknown.
     """
     if isinstance(error, UpstreamUnavailable):
+        if not error.sent:
+            return False  # refused before a byte went out
         return error.status is None or error.status in (500, 502, 504)
 
     return not isinstance(error, ApiError)
@@ -78,6 +81,8 @@ def describe_error(error: Exception) -> str:
     status = getattr(error, "status", None)
     if status:
         reason += f" (HTTP {status})"
+    elif isinstance(error, UpstreamUnavailable):
+        reason += " (no connection)" if not error.sent else " (no answer)"
 
     if isinstance(error, DataRejected) and error.reasons:
         reason += " at " + ", ".join(_locate(item) for item in error.reasons)

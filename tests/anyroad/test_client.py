@@ -240,6 +240,7 @@ def test_dropped_connection_raises_upstream_unavailable(client, sandbox):
         client.get(demo.DOC_PROFILE_ID)
 
     assert caught.value.status is None
+    assert caught.value.sent is True  # the upstream may have acted on it
 
 
 def test_refused_connection_raises_upstream_unavailable():
@@ -249,6 +250,7 @@ def test_refused_connection_raises_upstream_unavailable():
         client.search(booking_id=1234)
 
     assert caught.value.status is None
+    assert caught.value.sent is False  # nothing reached the upstream
 
 
 def test_search_that_never_answers_gives_up_within_the_read_timeout(client, sandbox):

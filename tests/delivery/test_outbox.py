@@ -245,7 +245,12 @@ class TestRetryAfterUnavailable:
         [
             (UpstreamUnavailable("unavailable", status=503), "next try in 7 s"),
             (UpstreamUnavailable("timed out"), "next try in 60 s"),
+            (
+                UpstreamUnavailable("could not connect", sent=False),
+                "(UpstreamUnavailable (no connection)); next try in 7 s",
+            ),
         ],
+        ids=["503", "no answer: held for a lease", "refused: never sent"],
     )
     def test_the_retry_log_says_when_the_next_try_really_is(
         self, outbox, caplog, error, next_try
@@ -285,7 +290,10 @@ class TestRetryAfterUnavailable:
 
         stored = outbox.get(submission.id)
         assert stored.state == "failed"
-        assert stored.last_error == "gave up after 4 attempts: UpstreamUnavailable"
+        assert (
+            stored.last_error
+            == "gave up after 4 attempts: UpstreamUnavailable (no answer)"
+        )
         assert stored.has_body
         assert [s.id for s in outbox.failed()] == [submission.id]
 

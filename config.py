@@ -183,6 +183,9 @@ def check_settings(settings: dict[str, Any]) -> None:
 def _require_at_least(settings: dict, name: str, least: float, unit: str) -> None:
     value = settings[name]
     if not (isinstance(value, (int, float)) and value >= least):
+        if least == 1:
+            # "1 days": the unit is written plural, before any explanation.
+            unit = unit.replace("days", "day", 1).replace("seconds", "second", 1)
         raise ConfigError(f"{name} is {value!r}; set it to at least {least} {unit}.")
 
 

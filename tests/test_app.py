@@ -190,7 +190,7 @@ def test_flask_command_runs_with_a_broken_campaign_left_out(
             "under 28 s",
         ),
         ("PAGE_TOKEN_MAX_AGE", -5, "PAGE_TOKEN_MAX_AGE is -5"),
-        ("DEEP_LINK_DAYS", 0, "DEEP_LINK_DAYS is 0"),
+        ("DEEP_LINK_DAYS", 0, "DEEP_LINK_DAYS is 0; set it to at least 1 day."),
         ("MAX_CONTENT_LENGTH", -5, "MAX_CONTENT_LENGTH is -5"),
         ("MAX_CONTENT_LENGTH", 1024, "MAX_CONTENT_LENGTH is 1024"),
         ("OUTBOX_RETENTION_DAYS", 1, "OUTBOX_RETENTION_DAYS is 1"),

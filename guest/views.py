@@ -79,7 +79,11 @@ DEEP_LINK_FAILURES = {
         "invalid",
         "This link is not valid. Find your booking below instead.",
     ),
-    ProfileNotFound: ("no_profile", NO_MATCH),
+    # The guest typed nothing, so "check your details" would not help.
+    ProfileNotFound: (
+        "no_profile",
+        "This link no longer opens a booking. Find your booking below instead.",
+    ),
 }
 
 

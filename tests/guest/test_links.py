@@ -165,6 +165,20 @@ def test_expired_link_lands_on_the_lookup_step_with_a_short_explanation(
     assert soup.select_one("input[name=__state]") is None
 
 
+def test_a_link_to_a_profile_no_longer_there_asks_for_the_booking(client, app):
+    signer = app.extensions["signer"]
+    token = signer.sign_deep_link(
+        "monster-mash", "00000000-0000-4000-8000-000000000000", "email"
+    )
+
+    soup = page(client.get(f"/f/monster-mash/link?t={token}"))
+
+    assert text_of(soup.select_one(".notice")) == (
+        "This link no longer opens a booking. Find your booking below instead."
+    )
+    assert soup.select_one("input[name=booking_id]") is not None
+
+
 @pytest.mark.parametrize(
     "alter",
     [

@@ -2,7 +2,7 @@
 
 Every page of the flow is checked on the way: axe-core finds no
 violations, nothing scrolls sideways at 360 px, and a screenshot of each
-page at 1280 and 360 px goes to docs/screenshots/.
+page at 1280 and 360 px is taken (see conftest: UPDATE_SCREENSHOTS).
 """
 
 from __future__ import annotations

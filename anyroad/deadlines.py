@@ -72,9 +72,11 @@ class Deadline:
 
 def _shut_down(sock: socket.socket) -> None:
     # Shut down, not closed: the reading thread still owns the descriptor,
-    # and a closed number could be given to another socket meanwhile.
+    # and a closed number could be given to another socket meanwhile. The
+    # plain socket's method, also for TLS: SSLSocket.shutdown drops the
+    # TLS state under the reading thread's feet.
     try:
-        sock.shutdown(socket.SHUT_RDWR)
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
     except OSError:
         pass  # already closed by its reader
 

@@ -11,6 +11,7 @@ import pytest
 
 from anyroad.client import ProfileClient
 from anyroad.deadlines import deadline_for_call
+from anyroad.errors import UpstreamUnavailable
 
 USER_ANSWER = b'{"data": {"id": "u-1", "attributes": {"first_name": "Bob"}}}'
 
@@ -103,3 +104,87 @@ def test_one_watchdog_thread_serves_every_call():
 
     names = [t.name for t in threading.enumerate()]
     assert names.count("anyroad-deadlines") == 1
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed certificate for 127.0.0.1, and its key."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file = tmp_path / "cert.pem"
+    key_file = tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_an_answer_trickling_over_tls_is_cut_off_at_the_deadline(
+    tls_files, monkeypatch
+):
+    import ssl
+
+    cert_file, key_file = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def trickle_headers() -> None:
+        conn, _ = listener.accept()
+        with context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(65536)
+            try:
+                tls.sendall(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(60):
+                    time.sleep(0.2)
+                    tls.sendall(b"X-Pad: a\r\n")
+            except OSError:
+                pass  # the client gave up
+
+    server = threading.Thread(target=trickle_headers, daemon=True)
+    server.start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
+    client = ProfileClient(
+        f"https://127.0.0.1:{port}/api", "key", connect_timeout=0.5, read_timeout=0.5
+    )
+    started = time.monotonic()
+
+    with pytest.raises(UpstreamUnavailable, match="timed out"):
+        client.user()
+
+    elapsed = time.monotonic() - started
+    listener.close()
+    server.join(timeout=30)
+    assert elapsed < 0.5 + 0.5 + 0.5

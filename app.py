@@ -55,19 +55,28 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         raise
 
 
+def check_startup(settings: dict[str, Any] | None = None) -> None:
+    """Make the checks ``create_app`` makes, without starting anything.
+
+    gunicorn.conf.py runs this in gunicorn's master before it boots a
+    worker. When every worker refuses at once, gunicorn can trip over the
+    second refusal while stopping and print a traceback of its own; a
+    master that refuses first boots no worker at all. Checks that need a
+    running part (the outbox store, the limiter's storage) stay with the
+    workers.
+    """
+    app = bare_app(settings)
+    check_settings_of(app)
+    load_campaign_forms(app)
+    check_upstream_settings(app)
+
+
 def build_app(settings: dict[str, Any] | None) -> Flask:
     """Build the app; ``create_app`` says why when it cannot."""
-    settings = config.read_settings(settings)
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"] or None)
+    app = bare_app(settings)
     app.session_interface = NoCookieSession()
-    app.config.update(settings)
-    try:
-        logs.configure(app)
-    except ValueError as exc:
-        raise config.ConfigError(str(exc)) from None
-    config.check_settings(app.config)
-    config.ensure_secrets(app.config, app.instance_path)
-    config.require_public_url(app.config)
+    check_settings_of(app)
+    logs.configure(app)
 
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -94,6 +103,26 @@ def build_app(settings: dict[str, Any] | None) -> Flask:
     register_development_tools(app)
 
     return app
+
+
+def bare_app(settings: dict[str, Any] | None) -> Flask:
+    """Make a Flask app holding the settings and nothing else yet."""
+    settings = config.read_settings(settings)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"] or None)
+    app.config.update(settings)
+
+    return app
+
+
+def check_settings_of(app: Flask) -> None:
+    """Refuse settings that cannot work, and fill in the development keys."""
+    try:
+        logs.read_level()
+    except ValueError as exc:
+        raise config.ConfigError(str(exc)) from None
+    config.check_settings(app.config)
+    config.ensure_secrets(app.config, app.instance_path)
+    config.require_public_url(app.config)
 
 
 def load_campaign_forms(app: Flask) -> None:
@@ -142,15 +171,9 @@ def connect_upstream(app: Flask) -> None:
     demo key. Under gunicorn that must be asked for by name, so that a
     production deploy missing its URL does not quietly serve demo data.
     """
+    check_upstream_settings(app)
     base_url = app.config["ANYROAD_API_URL"]
     api_key = app.config["ANYROAD_API_KEY"]
-    if not base_url and config.is_under_gunicorn() and not app.config.get("TESTING"):
-        raise config.ConfigError(
-            "ANYROAD_API_URL is not set. Under gunicorn it is required: set it "
-            "to https://app.anyroad.com/external/api/v1, or to 'embedded' to "
-            "serve the demo sandbox on purpose."
-        )
-
     if base_url in ("", "embedded"):
         from sandbox import demo
         from sandbox.server import start_sandbox
@@ -180,12 +203,6 @@ def connect_upstream(app: Flask) -> None:
         base_url = running.base_url
         api_key = api_key or demo.DEMO_API_KEY
         log.info("Using the embedded sandbox at %s", base_url)
-    elif not api_key:
-        raise config.ConfigError(
-            "ANYROAD_API_URL is set but ANYROAD_API_KEY is not: set "
-            "ANYROAD_API_KEY to the key from GET users/key, or unset "
-            "ANYROAD_API_URL to use the embedded sandbox."
-        )
 
     app.config["UPSTREAM_URL"] = base_url
     try:
@@ -204,6 +221,24 @@ def connect_upstream(app: Flask) -> None:
         max_age=app.config["PAGE_TOKEN_MAX_AGE"],
         renew_within=app.config["PAGE_TOKEN_RENEW_WITHIN"],
     )
+
+
+def check_upstream_settings(app: Flask) -> None:
+    """Refuse an upstream that is missing its URL or its key."""
+    base_url = app.config["ANYROAD_API_URL"]
+    if not base_url and config.is_under_gunicorn() and not app.config.get("TESTING"):
+        raise config.ConfigError(
+            "ANYROAD_API_URL is not set. Under gunicorn it is required: set it "
+            "to https://app.anyroad.com/external/api/v1, or to 'embedded' to "
+            "serve the demo sandbox on purpose."
+        )
+
+    if base_url not in ("", "embedded") and not app.config["ANYROAD_API_KEY"]:
+        raise config.ConfigError(
+            "ANYROAD_API_URL is set but ANYROAD_API_KEY is not: set "
+            "ANYROAD_API_KEY to the key from GET users/key, or unset "
+            "ANYROAD_API_URL to use the embedded sandbox."
+        )
 
 
 def register_development_tools(app: Flask) -> None:

@@ -64,12 +64,7 @@ def configure(app: Flask) -> None:
     handler.setFormatter(
         KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    if not isinstance(logging.getLevelName(level), int):
-        raise ValueError(
-            f"LOG_LEVEL is {level!r}; set it to DEBUG, INFO, WARNING or ERROR."
-        )
-
+    level = read_level()
     root.addHandler(handler)
     root.setLevel(level)
     # Flask-Limiter's own breach line names the client's address; guestform
@@ -77,6 +72,17 @@ def configure(app: Flask) -> None:
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True
+
+
+def read_level() -> str:
+    """Read LOG_LEVEL, or say how to write it."""
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise ValueError(
+            f"LOG_LEVEL is {level!r}; set it to DEBUG, INFO, WARNING or ERROR."
+        )
+
+    return level
 
 
 def start_render_clock(sender: Flask, template: Any, context: dict, **_: Any) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import flask
 import pytest
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
 from flask.cli import FlaskGroup
 from flask.sessions import NullSession
 
@@ -352,27 +353,72 @@ def bare_environment(tmp_path, **settings) -> dict[str, str]:
     }
 
 
-def test_gunicorn_that_cannot_start_says_why_in_one_line_and_stops(tmp_path):
-    env = bare_environment(tmp_path, ANYROAD_API_URL="embedded")
-
-    done = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", "127.0.0.1:0"]
+def run_gunicorn(tmp_path, *options: str, **settings: str):
+    return subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", *options]
         + ["app:create_app()"],
         cwd=CAMPAIGNS.parent,
-        env=env,
+        env=bare_environment(tmp_path, **settings),
         capture_output=True,
         text=True,
         timeout=60,
     )
 
-    refusals = [
-        line for line in done.stderr.splitlines() if "guestform cannot start" in line
+
+def refusals_in(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "guestform cannot start" in line]
+
+
+def test_gunicorn_that_cannot_start_says_why_once_before_any_worker_boots(tmp_path):
+    done = run_gunicorn(tmp_path, "--workers", "2", ANYROAD_API_URL="embedded")
+
+    assert done.returncode == 4
+    assert "Traceback" not in done.stderr
+    assert "Booting worker" not in done.stderr
+    assert refusals_in(done.stderr) == [
+        "guestform cannot start: SECRET_KEY is not set. Under gunicorn it is "
+        "required: set SECRET_KEY in the environment (make one with: python -c "
+        '"import secrets; print(secrets.token_urlsafe(32))").'
     ]
+
+
+def test_gunicorn_master_names_a_broken_campaign_before_booting(tmp_path):
+    campaigns = tmp_path / "campaigns"
+    campaigns.mkdir()
+    (campaigns / "broken.json").write_text('{"slug": "broken", "data_model": 3}')
+
+    done = run_gunicorn(
+        tmp_path,
+        "--workers",
+        "2",
+        ANYROAD_API_URL="embedded",
+        SECRET_KEY="s" * 32,
+        OUTBOX_KEY=Fernet.generate_key().decode(),
+        CAMPAIGNS_DIR=str(campaigns),
+    )
+
+    assert done.returncode == 4
+    assert "Booting worker" not in done.stderr
+    [refusal] = refusals_in(done.stderr)
+    assert "broken.json" in refusal
+
+
+def test_a_worker_that_cannot_start_says_why_in_one_line(tmp_path):
+    # With another settings file than ours, the check falls to the worker.
+    settings_file = tmp_path / "plain.conf.py"
+    settings_file.write_text("")
+    done = run_gunicorn(
+        tmp_path,
+        *("--config", str(settings_file), "--workers", "1"),
+        ANYROAD_API_URL="embedded",
+    )
+
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
-    assert refusals and all(
-        line.startswith("guestform cannot start: SECRET_KEY") for line in refusals
-    )
+    assert "Booting worker" in done.stderr
+    assert [line[:40] for line in refusals_in(done.stderr)] == [
+        "guestform cannot start: SECRET_KEY is no"
+    ]
 
 
 def test_a_flask_command_that_cannot_start_says_why_in_one_line(tmp_path):

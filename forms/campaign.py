@@ -21,6 +21,10 @@ from forms.patterns import PatternError, as_python_regex
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 DEFAULT_SOURCES = ("web",)
+# How deep a campaign file may nest objects and lists. A form twenty groups
+# deep needs about forty; checking a file much deeper than this would
+# exhaust Python's recursion limit inside jsonschema.
+MAX_NESTING = 64
 # Every top-level key a campaign file may have. load_campaign reads all but
 # "example", which check-campaigns and the gallery read from the file.
 CAMPAIGN_KEYS = (
@@ -86,9 +90,22 @@ def load_campaign(path: Path) -> Campaign:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CampaignError(f"{path}: cannot read JSON: {exc}") from exc
+    except RecursionError:
+        raise CampaignError(
+            f"{path}: cannot read JSON: it nests objects and lists too deep "
+            f"to read; a campaign file needs no more than {MAX_NESTING} levels."
+        ) from None
 
     if not isinstance(raw, dict):
         raise CampaignError(f"{path}: the top level must be a JSON object.")
+
+    too_deep = _too_deep(raw, MAX_NESTING)
+    if too_deep is not None:
+        raise CampaignError(
+            f"{path}: {json_pointer(too_deep)} nests objects and lists more "
+            f"than {MAX_NESTING} deep; a campaign file needs no more, and "
+            "checking it would exhaust Python's recursion limit."
+        )
 
     _check_known_keys(path, raw)
     for key in ("name", "data_model"):
@@ -110,6 +127,24 @@ def load_campaign(path: Path) -> Campaign:
         ui=_object(path, raw, "ui"),
         path=str(path),
     )
+
+
+def _too_deep(document: Any, limit: int) -> list | None:
+    """Give the path of the first place nested deeper than ``limit``, or None.
+
+    It walks with a stack of its own, so any depth json could read is safe.
+    """
+    stack: list[tuple[Any, list]] = [(document, [])]
+    while stack:
+        value, where = stack.pop()
+        if len(where) > limit:
+            return where
+        if isinstance(value, dict):
+            stack.extend((sub, [*where, key]) for key, sub in value.items())
+        elif isinstance(value, list):
+            stack.extend((sub, [*where, index]) for index, sub in enumerate(value))
+
+    return None
 
 
 def campaign_files(directory: str | Path) -> list[Path]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -188,12 +190,62 @@ def choice_text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+# How deep groups and lists may nest, how many schemas one model may
+# expand into through $ref and allOf, and how many $refs one path through
+# the model may follow. All are far beyond a form a guest could fill in;
+# they keep a file that nests or expands without end from holding
+# start-up for minutes or ending in Python's recursion limit.
+MAX_DEPTH = 20
+MAX_EXPANSION = 2_000
+MAX_REFS = 32
+
+
+class Reached(dict):
+    """A subschema taken from one allOf part, with the $refs that reached it.
+
+    allOf merges its parts into one schema, but a question from one part
+    was reached only through that part's $refs. Each part's questions and
+    list items carry their own trail here, so that a definition used by one
+    part and again below another is not taken for a cycle. It is a dict in
+    every other way: the generator and jsonschema read it as the schema.
+    """
+
+    seen: frozenset[str] = frozenset()
+
+
+def reached(schema: Any, seen: frozenset[str]) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+
+    marked = Reached(schema)
+    marked.seen = seen
+    return marked
+
+
+def traced_parts(schema: dict[str, Any], seen: frozenset[str]) -> dict[str, Any]:
+    """Mark each question and the list item of a resolved part with its trail."""
+    marked = dict(schema)
+    if isinstance(schema.get("properties"), dict):
+        marked["properties"] = {
+            name: reached(sub, seen) for name, sub in schema["properties"].items()
+        }
+    if "items" in schema:
+        marked["items"] = reached(schema["items"], seen)
+
+    return marked
+
+
 class Outliner:
     """Walk one data model; carries the model root and the file for errors."""
 
     def __init__(self, model: dict[str, Any], source: str):
         self.model = model
         self.source = source
+        # A definition resolves the same way for the same trail, so a
+        # definition that several parts use is resolved once.
+        self.followed: dict[tuple[str, frozenset[str]], tuple] = {}
+        self.expanded = 0
+        self.depth = 0
 
     def fail(self, pointer: str, keyword: str, reason: str) -> CampaignError:
         return CampaignError(
@@ -211,7 +263,53 @@ class Outliner:
         root.required = True
         mark_always_required(root, True)
         self.check_everywhere(self.model, "/data_model")
+        self.check_validation_size()
         return root
+
+    def check_validation_size(self) -> None:
+        """Refuse a model whose validation would visit too many schemas.
+
+        jsonschema follows every $ref and allOf part on each post, afresh:
+        a chain whose every level names the next definition twice is a few
+        lines long, yet doubles the work at each level. The outline reads
+        each definition once, so it would not notice.
+        """
+        sizes: dict[str, int] = {}
+
+        def size(schema: Any, pointer: str) -> int:
+            if not isinstance(schema, dict):
+                return 0
+
+            total = 1
+            ref = schema.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/definitions/"):
+                target = json_pointer(["data_model", *ref_segments(ref)])
+                if target not in sizes:
+                    sizes[target] = 0  # a cycle, refused by the outline
+                    sizes[target] = size(self.schema_at(ref), target)
+                total += sizes[target]
+            for sub_pointer, sub in _subschemas(schema, pointer):
+                if not sub_pointer.startswith(f"{pointer}/definitions/"):
+                    total += size(sub, sub_pointer)
+            if total > MAX_EXPANSION:
+                raise self.fail(pointer, "allOf", self.too_large)
+
+            return total
+
+        size(self.model, "/data_model")
+
+    too_large = (
+        f"checking one post would visit more than {MAX_EXPANSION:,} schemas "
+        "through its $refs and allOf parts; a definition is likely used "
+        "twice at every level of a chain. Merge the repeated parts"
+    )
+
+    def schema_at(self, ref: str) -> Any:
+        target: Any = self.model
+        for part in ref_segments(ref):
+            target = target.get(part) if isinstance(target, dict) else None
+
+        return target
 
     def check_everywhere(self, schema: Any, pointer: str) -> None:
         """Check the keywords of every schema in the model, asked or not.
@@ -236,6 +334,9 @@ class Outliner:
         if not isinstance(schema, dict):
             raise self.fail(pointer, "type", "each schema must be a JSON object")
 
+        self.count_expansion(pointer)
+        if isinstance(schema, Reached):
+            seen = schema.seen
         if "$ref" in schema:
             schema, pointer, seen = self.follow(schema, pointer, seen)
 
@@ -244,21 +345,42 @@ class Outliner:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             parts = [(pointer, merged)]
             # Each part is followed from here: a $ref a sibling part also
-            # followed is no cycle. What lies below the merged schema was
-            # reached through every part, so it gets all their $refs.
-            followed = seen
+            # followed is no cycle. What a part brings to the merged schema
+            # keeps that part's own trail of $refs (Reached).
             for index, part in enumerate(schema["allOf"]):
                 part_pointer = f"{pointer}/allOf/{index}"
                 resolved, where, part_seen = self.resolve(part, part_pointer, seen)
-                followed |= part_seen
                 parts.append((where, resolved))
-                merged = self.merge(merged, resolved, part_pointer)
+                traced = traced_parts(resolved, part_seen)
+                merged = self.merge(merged, traced, part_pointer)
             self.check_closed_parts(parts, merged)
             schema = merged
             self.check_merged_intent(schema, pointer)
-            seen = followed
 
         return schema, pointer, seen
+
+    @contextmanager
+    def nested(self, pointer: str, keyword: str) -> Iterator[None]:
+        """Go one level deeper into groups and lists, or say it is too deep."""
+        if self.depth >= MAX_DEPTH:
+            raise self.fail(
+                pointer,
+                keyword,
+                f"groups and lists nest more than {MAX_DEPTH} deep here; no "
+                "guest could find their way through such a form",
+            )
+
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def count_expansion(self, pointer: str) -> None:
+        """Stop a model whose $refs and allOf expand into too many schemas."""
+        self.expanded += 1
+        if self.expanded > MAX_EXPANSION:
+            raise self.fail(pointer, "allOf", self.too_large)
 
     def check_closed_parts(
         self, parts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
@@ -299,6 +421,14 @@ class Outliner:
         target_pointer = json_pointer(["data_model", *segments])
         if target_pointer in seen:
             raise self.fail(here, "$ref", f"{ref} refers back to itself")
+        if len(seen) >= MAX_REFS:
+            raise self.fail(
+                here,
+                "$ref",
+                f"{ref} is reached through more than {MAX_REFS} $refs, one "
+                "inside the next; point a $ref straight at what a chain of "
+                "them ends in",
+            )
 
         extra = set(schema) - {"$ref"} - ANNOTATIONS
         if extra:
@@ -321,9 +451,12 @@ class Outliner:
                 )
             target = target[part]
 
-        resolved, pointer, seen = self.resolve(
-            target, target_pointer, seen | {target_pointer}
-        )
+        key = (target_pointer, seen)
+        if key not in self.followed:
+            self.followed[key] = self.resolve(
+                target, target_pointer, seen | {target_pointer}
+            )
+        resolved, pointer, seen = self.followed[key]
         notes = {k: v for k, v in schema.items() if k in ANNOTATIONS}
         return {**resolved, **notes}, pointer, seen
 
@@ -417,12 +550,10 @@ class Outliner:
             elif key == "properties":
                 props = dict(merged[key])
                 for name, sub in value.items():
-                    props[name] = (
-                        {"allOf": [props[name], sub]} if name in props else sub
-                    )
+                    props[name] = both_of(props[name], sub) if name in props else sub
                 merged[key] = props
             elif key == "items":
-                merged[key] = {"allOf": [merged[key], value]}
+                merged[key] = both_of(merged[key], value)
             elif key == "required":
                 merged[key] = list(dict.fromkeys([*merged[key], *value]))
             elif key == "type":
@@ -663,13 +794,14 @@ class Outliner:
             )
 
         dependents = self.dependents(schema, pointer, properties)
-        for name, sub in properties.items():
-            path = f"{node.hint_path}.{name}" if node.hint_path else name
-            here = f"{pointer}/properties/{json_pointer([name])[1:]}"
-            child = self.node(name, path, sub, here, seen)
-            child.required = name in required
-            child.depends_on = tuple(dependents.get(name, ()))
-            node.children.append(child)
+        with self.nested(pointer, "properties"):
+            for name, sub in properties.items():
+                path = f"{node.hint_path}.{name}" if node.hint_path else name
+                here = f"{pointer}/properties/{json_pointer([name])[1:]}"
+                child = self.node(name, path, sub, here, seen)
+                child.required = name in required
+                child.depends_on = tuple(dependents.get(name, ()))
+                node.children.append(child)
 
         for trigger in schema.get("dependencies", {}):
             box = node.child(trigger)
@@ -714,9 +846,10 @@ class Outliner:
         if "items" not in schema:
             raise self.fail(pointer, "items", "say what each entry of the list is")
 
-        item = self.node(
-            None, node.hint_path, schema["items"], f"{pointer}/items", seen
-        )
+        with self.nested(pointer, "items"):
+            item = self.node(
+                None, node.hint_path, schema["items"], f"{pointer}/items", seen
+            )
         if item.kind == "choice":
             node.kind = "checklist"
             node.choices = item.choices
@@ -888,9 +1021,26 @@ def is_own_trigger(group: Node, follow_up: Node) -> bool:
     return False
 
 
+def both_of(first: Any, second: Any) -> Any:
+    """Ask for two schemas at once; one of two identical ones is enough."""
+    if first == second and getattr(first, "seen", None) == getattr(
+        second, "seen", None
+    ):
+        return first
+
+    return {"allOf": [first, second]}
+
+
 def outline_model(model: dict[str, Any], source: str) -> Node:
     """Outline a data model, or raise CampaignError naming pointer and keyword."""
-    return Outliner(model, source).outline()
+    try:
+        return Outliner(model, source).outline()
+    except RecursionError:
+        raise CampaignError(
+            f"{source}: /data_model cannot be a form: its groups, lists, "
+            "allOf parts and $refs lead one inside another too deep to "
+            "follow; flatten the model"
+        ) from None
 
 
 def _subschemas(schema: dict[str, Any], pointer: str):

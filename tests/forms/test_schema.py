@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from forms.campaign import CampaignError
+from forms.campaign import CampaignError, load_campaign
 from forms.generator import build_form
 from tests.forms.browser import pick, serialize
 from tests.forms.conftest import errors_by_field, make_campaign, object_model
@@ -382,3 +384,164 @@ def test_a_definition_that_holds_itself_is_refused(definition):
 
     with pytest.raises(CampaignError, match="#/definitions/node refers back to itself"):
         build_form(make_campaign(model))
+
+
+ADDRESS = {"type": "object", "properties": {"street": {"type": "string"}}}
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        {
+            "allOf": [
+                {"$ref": "#/definitions/address"},
+                {"properties": {"work": {"$ref": "#/definitions/address"}}},
+            ]
+        },
+        {
+            "allOf": [{"$ref": "#/definitions/address"}],
+            "properties": {"work": {"$ref": "#/definitions/address"}},
+        },
+    ],
+    ids=["in a sibling part", "beside the allOf"],
+)
+def test_a_definition_one_part_uses_may_hold_a_question_using_it(post, person):
+    model = object_model(
+        {"person": {"$ref": "#/definitions/person"}},
+        definitions={"address": ADDRESS, "person": person},
+    )
+
+    data_set, _ = post(
+        model, [("f-person-street", "Rua Um 10"), ("f-person-work-street", "Cais 2")]
+    )
+
+    assert data_set == {"person": {"street": "Rua Um 10", "work": {"street": "Cais 2"}}}
+
+
+def test_a_cycle_through_one_allof_part_is_still_refused():
+    person = {
+        "allOf": [
+            {"$ref": "#/definitions/address"},
+            {"properties": {"boss": {"$ref": "#/definitions/person"}}},
+        ]
+    }
+    model = object_model(
+        {"person": {"$ref": "#/definitions/person"}},
+        definitions={"address": ADDRESS, "person": person},
+    )
+
+    with pytest.raises(
+        CampaignError, match="#/definitions/person refers back to itself"
+    ):
+        build_form(make_campaign(model))
+
+
+def doubling_chain(levels: int) -> dict:
+    """Definitions whose every level names the next one twice."""
+    definitions = {
+        f"d{level}": {
+            "allOf": [
+                {"$ref": f"#/definitions/d{level + 1}"},
+                {"$ref": f"#/definitions/d{level + 1}"},
+            ]
+        }
+        for level in range(levels)
+    }
+    definitions[f"d{levels}"] = ADDRESS
+
+    return object_model({"x": {"$ref": "#/definitions/d0"}}, definitions=definitions)
+
+
+def test_a_short_doubling_chain_is_one_question(post):
+    data_set, form = post(doubling_chain(4), [("f-x-street", "Rua Um 10")])
+
+    assert data_set == {"x": {"street": "Rua Um 10"}}
+    assert [field.name for field in form.q0.form] == ["f-x-street"]
+
+
+def test_a_doubling_chain_too_costly_to_check_on_each_post_is_refused():
+    # 2**12 copies of the address: each post would check them all.
+    with pytest.raises(CampaignError) as refused:
+        build_form(make_campaign(doubling_chain(12)))
+
+    assert "(keyword: allOf) cannot be a form: checking one post would visit " in (
+        str(refused.value)
+    )
+    assert "more than 2,000 schemas" in str(refused.value)
+
+
+def nested_groups(depth: int) -> dict:
+    """A model whose groups nest ``depth`` deep, the top level counted."""
+    schema: dict = {"type": "string"}
+    for _ in range(depth - 1):
+        schema = {"type": "object", "properties": {"a": schema}}
+
+    return object_model({"a": schema})
+
+
+def test_groups_twenty_deep_are_a_form(post):
+    data_set, _ = post(nested_groups(20), [("f" + "-a" * 20, "deep")])
+
+    leaf = data_set
+    for _ in range(20):
+        leaf = leaf["a"]
+    assert leaf == "deep"
+
+
+def test_groups_nested_deeper_than_twenty_are_refused():
+    with pytest.raises(CampaignError) as refused:
+        build_form(make_campaign(nested_groups(21)))
+
+    assert str(refused.value) == (
+        "sample.json: /data_model"
+        + "/properties/a" * 20
+        + " (keyword: properties) cannot be a form: groups and lists nest "
+        "more than 20 deep here; no guest could find their way through such "
+        "a form."
+    )
+
+
+def test_a_chain_of_refs_longer_than_32_is_refused():
+    definitions = {f"d{n}": {"$ref": f"#/definitions/d{n + 1}"} for n in range(40)}
+    definitions["d40"] = {"type": "string"}
+    model = object_model({"x": {"$ref": "#/definitions/d0"}}, definitions=definitions)
+
+    with pytest.raises(
+        CampaignError,
+        match=r"/definitions/d31/\$ref \(keyword: \$ref\) cannot be a form: "
+        r"#/definitions/d32 is reached through more than 32 \$refs",
+    ):
+        build_form(make_campaign(model))
+
+
+def test_a_campaign_file_nested_past_64_levels_is_refused_where_it_goes_deep(
+    tmp_path,
+):
+    path = tmp_path / "deep.json"
+    nested: dict = {"type": "string"}
+    for _ in range(70):
+        nested = {"allOf": [nested]}
+    path.write_text(json.dumps({"name": "Deep", "data_model": nested}))
+
+    with pytest.raises(CampaignError) as refused:
+        load_campaign(path)
+
+    assert str(refused.value) == (
+        f"{path}: /data_model"
+        + "/allOf/0" * 32
+        + " nests objects and lists more than 64 deep; a campaign file needs "
+        "no more, and checking it would exhaust Python's recursion limit."
+    )
+
+
+def test_a_campaign_file_too_deep_for_json_to_read_is_refused(tmp_path):
+    path = tmp_path / "deeper.json"
+    path.write_text('{"name": "Deep", "data_model": ' + "[" * 5000 + "]" * 5000 + "}")
+
+    with pytest.raises(CampaignError) as refused:
+        load_campaign(path)
+
+    assert str(refused.value) == (
+        f"{path}: cannot read JSON: it nests objects and lists too deep to "
+        "read; a campaign file needs no more than 64 levels."
+    )

@@ -75,8 +75,11 @@ def build_app(settings: dict[str, Any] | None) -> Flask:
     """Build the app; ``create_app`` says why when it cannot."""
     app = bare_app(settings)
     app.session_interface = NoCookieSession()
+    try:
+        logs.configure(app)
+    except ValueError as exc:
+        raise config.ConfigError(str(exc)) from None
     check_settings_of(app)
-    logs.configure(app)
 
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -121,7 +124,14 @@ def check_settings_of(app: Flask) -> None:
     except ValueError as exc:
         raise config.ConfigError(str(exc)) from None
     config.check_settings(app.config)
-    config.ensure_secrets(app.config, app.instance_path)
+    try:
+        config.ensure_secrets(app.config, app.instance_path)
+    except OSError as exc:
+        raise config.ConfigError(
+            f"The instance folder {app.instance_path} cannot hold the "
+            f"development keys ({exc.strerror}); set INSTANCE_PATH to a folder "
+            "guestform may write, or set SECRET_KEY and OUTBOX_KEY."
+        ) from None
     config.require_public_url(app.config)
 
 
@@ -133,7 +143,15 @@ def load_campaign_forms(app: Flask) -> None:
     run while an operator mends the file.
     """
     campaigns, forms = {}, {}
-    for path in campaign_files(app.config["CAMPAIGNS_DIR"]):
+    try:
+        paths = campaign_files(app.config["CAMPAIGNS_DIR"])
+    except CampaignError as exc:
+        if not is_flask_command():
+            raise
+
+        log.error("No campaign can be served until this is mended: %s", exc)
+        paths = []
+    for path in paths:
         try:
             campaign = load_campaign(path)
             check_themes({campaign.slug: campaign})
@@ -181,7 +199,14 @@ def connect_upstream(app: Flask) -> None:
         database = app.config["SANDBOX_DATABASE"] or os.path.join(
             app.instance_path, "sandbox.db"
         )
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise config.ConfigError(
+                f"The embedded sandbox cannot keep its data in {database} "
+                f"({exc.strerror}); set SANDBOX_DATABASE, or INSTANCE_PATH, to "
+                "a place guestform may write."
+            ) from None
         try:
             running = start_sandbox(
                 {

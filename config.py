@@ -119,6 +119,7 @@ def read_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 # to answer the guest itself.
 GUNICORN_TIMEOUT = 30
 UPSTREAM_WAIT_LIMIT = 28
+DEEP_LINK_DAYS_LIMIT = 3650
 
 
 def check_settings(settings: dict[str, Any]) -> None:
@@ -129,10 +130,11 @@ def check_settings(settings: dict[str, Any]) -> None:
     """
     for name in ("ANYROAD_CONNECT_TIMEOUT", "ANYROAD_READ_TIMEOUT"):
         value = settings[name]
-        if not (isinstance(value, (int, float)) and 0 < value < 300):
+        if not (isinstance(value, (int, float)) and 0.1 <= value < 300):
             raise ConfigError(
-                f"{name} is {value!r}; set it to a number of seconds between 0 "
-                "and 300 (it must stay below gunicorn's worker timeout)."
+                f"{name} is {value!r}; set it to a number of seconds from 0.1 "
+                "to 300 (a shorter wait fails every call; it must stay below "
+                "gunicorn's worker timeout)."
             )
 
     timeouts = settings["ANYROAD_CONNECT_TIMEOUT"] + settings["ANYROAD_READ_TIMEOUT"]
@@ -149,6 +151,12 @@ def check_settings(settings: dict[str, Any]) -> None:
         settings, "PAGE_TOKEN_RENEW_WITHIN", settings["PAGE_TOKEN_MAX_AGE"], "seconds"
     )
     _require_at_least(settings, "DEEP_LINK_DAYS", 1, "days")
+    if settings["DEEP_LINK_DAYS"] > DEEP_LINK_DAYS_LIMIT:
+        raise ConfigError(
+            f"DEEP_LINK_DAYS is {settings['DEEP_LINK_DAYS']!r}; set it to at "
+            f"most {DEEP_LINK_DAYS_LIMIT} days (ten years): a link lives as "
+            "long as the booking it opens, and its expiry date must be a date."
+        )
     _require_at_least(
         settings,
         "MAX_CONTENT_LENGTH",

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from delivery.backoff import RetryPolicy
 from delivery.cipher import build_cipher
 from delivery.commands import outbox_cli
-from delivery.engine import make_engine
+from delivery.engine import make_engine, shown_url
 from delivery.outbox import Outbox, Submission
 
 __all__ = ["Outbox", "Submission", "init_app"]
@@ -30,6 +30,17 @@ DEFAULTS = {
     "OUTBOX_MAX_ATTEMPTS": 50,
     "OUTBOX_RETRY_BASE_SECONDS": 30,
     "OUTBOX_RETRY_CAP_SECONDS": 3600,
+}
+# The largest sound value of each: ten years of keeping, a day of lease or
+# of waiting between tries, a thousand tries. Larger ones overflow Python's
+# dates, or mean an answer is never retried while someone could still act.
+LIMITS = {
+    "OUTBOX_RETENTION_DAYS": 3650,
+    "OUTBOX_FAILED_RETENTION_DAYS": 3650,
+    "OUTBOX_LEASE_SECONDS": 86400,
+    "OUTBOX_MAX_ATTEMPTS": 1000,
+    "OUTBOX_RETRY_BASE_SECONDS": 86400,
+    "OUTBOX_RETRY_CAP_SECONDS": 86400,
 }
 
 
@@ -74,7 +85,7 @@ def init_app(app: Flask) -> Outbox:
     try:
         outbox.create_schema()
     except SQLAlchemyError as exc:
-        where = outbox.engine.url.render_as_string(hide_password=True)
+        where = shown_url(outbox.engine.url)
         cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise ValueError(
             f"The outbox store at DATABASE_URL ({where}) cannot be used: "
@@ -101,7 +112,10 @@ def _read_number(config: Any, name: str) -> int:
             f"default {DEFAULTS[name]}."
         ) from exc
 
-    if number < 1:
-        raise ValueError(f"{name} must be at least 1, not {number}.")
+    if not 1 <= number <= LIMITS[name]:
+        raise ValueError(
+            f"{name} must be a whole number from 1 to {LIMITS[name]}, not "
+            f"{number}; unset it to use the default {DEFAULTS[name]}."
+        )
 
     return number

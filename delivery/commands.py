@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from delivery.engine import shown_url
 from delivery.outbox import Outbox, ProfilePatcher, Submission
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def named_outbox() -> Outbox:
     person on call. stdout keeps only the answer.
     """
     outbox = current_outbox()
-    where = outbox.engine.url.render_as_string(hide_password=True)
+    where = shown_url(outbox.engine.url)
     click.echo(f"Outbox store: {where}", err=True)
 
     return outbox
@@ -94,7 +95,7 @@ def worker_command(once: bool, poll: float) -> None:
 
     log.info(
         "Outbox worker started: store %s, upstream %s",
-        outbox.engine.url.render_as_string(hide_password=True),
+        shown_url(outbox.engine.url),
         current_app.config.get("UPSTREAM_URL", "?"),
         extra={"step": "worker"},
     )

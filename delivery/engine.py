@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 # Hosting platforms hand out "postgres://" URLs; SQLAlchemy wants a dialect
@@ -42,14 +42,21 @@ def make_engine(url: str, **options) -> Engine:
     """
     url = normalize_url(url)
     try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except (ArgumentError, ValueError):
         # Not echoed: a URL that fails to parse may still hold a password.
         raise ValueError(
             "DATABASE_URL cannot be read as a database address; write it "
             "like postgresql://user@host/dbname or sqlite:////path/to/outbox.db."
         ) from None
 
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ValueError(
+            "DATABASE_URL names an in-memory SQLite database, which each "
+            "connection sees empty and a restart forgets: accepted answers "
+            "would be lost. Name a file: sqlite:////path/to/outbox.db."
+        )
     if backend == "sqlite":
         engine = _make_sqlite_engine(url, **options)
     elif backend == "postgresql":
@@ -105,10 +112,27 @@ def _restore_full_sync(conn: Connection) -> None:
         raise
 
 
+def shown_url(url: URL) -> str:
+    """Render a database URL for people to read, every password hidden.
+
+    SQLAlchemy hides the password of the address itself; a driver's
+    password passed in the query string (``?password=...``) is hidden too.
+    """
+    secret = {key: "***" for key in url.query if "password" in key.lower()}
+    shown = url.update_query_dict(secret).render_as_string(hide_password=True)
+
+    return shown.replace("=%2A%2A%2A", "=***")
+
+
 def _make_sqlite_engine(url: str, **options) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
+    try:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"DATABASE_URL names a SQLite file in a folder that cannot be "
+            f"made ({exc.strerror}): {Path(database).parent}."
+        ) from None
 
     connect_args = {"timeout": SQLITE_BUSY_SECONDS, **options.pop("connect_args", {})}
     engine = create_engine(url, connect_args=connect_args, **options)

@@ -151,9 +151,10 @@ def campaign_files(directory: str | Path) -> list[Path]:
     """List the campaign files of a folder, in a stable order."""
     folder = Path(directory)
     if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
         raise CampaignError(
-            f"Campaign folder {folder} does not exist; set CAMPAIGNS_DIR to "
-            "a folder of campaign JSON files."
+            f"Campaign folder {folder} {what}; set CAMPAIGNS_DIR to a folder "
+            "of campaign JSON files."
         )
 
     return sorted(folder.glob("*.json"))

@@ -192,6 +192,17 @@ def test_flask_command_runs_with_a_broken_campaign_left_out(
         ),
         ("PAGE_TOKEN_MAX_AGE", -5, "PAGE_TOKEN_MAX_AGE is -5"),
         ("DEEP_LINK_DAYS", 0, "DEEP_LINK_DAYS is 0; set it to at least 1 day."),
+        (
+            "DEEP_LINK_DAYS",
+            3_000_000,
+            "DEEP_LINK_DAYS is 3000000; set it to at most 3650 days (ten years)",
+        ),
+        (
+            "ANYROAD_CONNECT_TIMEOUT",
+            1e-300,
+            "ANYROAD_CONNECT_TIMEOUT is 1e-300; set it to a number of seconds "
+            "from 0.1 to 300 (a shorter wait fails every call",
+        ),
         ("MAX_CONTENT_LENGTH", -5, "MAX_CONTENT_LENGTH is -5"),
         ("MAX_CONTENT_LENGTH", 1024, "MAX_CONTENT_LENGTH is 1024"),
         ("OUTBOX_RETENTION_DAYS", 1, "OUTBOX_RETENTION_DAYS is 1"),
@@ -292,6 +303,35 @@ def test_gunicorn_minting_links_for_emails_needs_a_public_url(settings, monkeypa
         ({"PORT": "99999"}, "PORT is '99999'; set it to a port number from 1"),
         ({"SANDBOX_PORT": "-1"}, "SANDBOX_PORT is '-1'; set it to a port number"),
         ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL names 'nonsense'"),
+        (
+            {"DATABASE_URL": "postgresql://db:notaport/outbox"},
+            "DATABASE_URL cannot be read as a database address",
+        ),
+        (
+            {"DATABASE_URL": "sqlite:///"},
+            "DATABASE_URL names an in-memory SQLite database",
+        ),
+        (
+            {"DATABASE_URL": "sqlite:////proc/no/outbox.db"},
+            "DATABASE_URL names a SQLite file in a folder that cannot be made",
+        ),
+        (
+            {"OUTBOX_RETENTION_DAYS": "9999999999"},
+            "OUTBOX_RETENTION_DAYS must be a whole number from 1 to 3650, not "
+            "9999999999",
+        ),
+        (
+            {"OUTBOX_LEASE_SECONDS": "99999999999999999"},
+            "OUTBOX_LEASE_SECONDS must be a whole number from 1 to 86400",
+        ),
+        (
+            {"INSTANCE_PATH": "/proc/no-such-folder"},
+            "The instance folder /proc/no-such-folder cannot hold the development keys",
+        ),
+        (
+            {"SANDBOX_DATABASE": "/proc/no/sandbox.db"},
+            "The embedded sandbox cannot keep its data in /proc/no/sandbox.db",
+        ),
     ],
 )
 def test_the_dev_server_that_cannot_start_says_why_in_one_line(
@@ -312,6 +352,7 @@ def test_the_dev_server_that_cannot_start_says_why_in_one_line(
         "HOME": str(tmp_path),
         "PORT": "0",
         "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         **{k: folders.get(v, v) for k, v in environment.items()},
     }
 
@@ -438,3 +479,55 @@ def test_a_flask_command_that_cannot_start_says_why_in_one_line(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "Error: PAGE_TOKEN_MAX_AGE is 3; set it to at least 60 seconds."
     )
+
+
+@pytest.mark.parametrize("folder", ["missing", "a-file.json"])
+def test_outbox_commands_run_while_the_campaign_folder_is_wrong(tmp_path, folder):
+    (tmp_path / "a-file.json").write_text("{}")
+    env = bare_environment(
+        tmp_path,
+        CAMPAIGNS_DIR=str(tmp_path / folder),
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'outbox.db'}",
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "outbox", "status"],
+        cwd=CAMPAIGNS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    what = "does not exist" if folder == "missing" else "is not a folder"
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (
+        "No campaign can be served until this is mended: Campaign folder "
+        f"{tmp_path / folder} {what}; set CAMPAIGNS_DIR" in done.stderr
+    )
+    assert "pending" in done.stdout
+
+
+def test_outbox_commands_hide_a_password_passed_in_the_query(tmp_path):
+    env = bare_environment(
+        tmp_path,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        DATABASE_URL="postgresql://guest:secret1@127.0.0.1:9/outbox"
+        "?password=secret2&connect_timeout=1",
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "outbox", "status"],
+        cwd=CAMPAIGNS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "secret1" not in done.stderr + done.stdout
+    assert "secret2" not in done.stderr + done.stdout
+    assert "postgresql+psycopg://guest:***@127.0.0.1:9/outbox?" in done.stderr
+    assert "password=***" in done.stderr

@@ -53,7 +53,17 @@ def test_init_app_reads_the_retry_schedule_from_the_config(tmp_path):
         ("OUTBOX_KEY", "", "OUTBOX_KEY is empty"),
         ("OUTBOX_KEY", "not-a-key", "Key 1 of OUTBOX_KEY is not a Fernet key"),
         ("OUTBOX_RETENTION_DAYS", "a week", "OUTBOX_RETENTION_DAYS must be a whole"),
-        ("OUTBOX_LEASE_SECONDS", 0, "OUTBOX_LEASE_SECONDS must be at least 1"),
+        (
+            "OUTBOX_LEASE_SECONDS",
+            0,
+            "OUTBOX_LEASE_SECONDS must be a whole number from 1 to 86400, not 0",
+        ),
+        (
+            "OUTBOX_FAILED_RETENTION_DAYS",
+            10**12,
+            "OUTBOX_FAILED_RETENTION_DAYS must be a whole number from 1 to 3650",
+        ),
+        ("OUTBOX_MAX_ATTEMPTS", 10**6, "OUTBOX_MAX_ATTEMPTS must be a whole number"),
         ("DATABASE_URL", "mysql://db/guestform", "names 'mysql'"),
         ("OUTBOX_RETRY_BASE_SECONDS", "half a minute", "must be a whole number"),
         ("OUTBOX_RETRY_CAP_SECONDS", 10, r"OUTBOX_RETRY_CAP_SECONDS \(10\) is below"),

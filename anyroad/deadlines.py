@@ -9,10 +9,12 @@ past gunicorn's worker timeout, which killed the worker and showed the
 guest a bare error page, or past an outbox lease (case C10).
 
 So each call gets a deadline. The connections of the client's session
-report the socket they read an answer from, and when the deadline passes
-the watchdog shuts that socket down: whatever read was waiting returns at
-once, and ``requests`` raises as for a dropped connection. A call that
-ends in time leaves its socket alone, to be kept alive in the pool.
+report their socket when it connects (a proxy's answer to CONNECT is read
+then) and when they read an answer, and when the deadline passes the
+watchdog shuts that socket down: whatever read was waiting returns at
+once, and ``requests`` raises as for a dropped connection. A connection
+that goes back to the pool in time is released first, so a call that ends
+in time leaves its socket alone, to be kept alive for the next call.
 """
 
 from __future__ import annotations
@@ -40,34 +42,52 @@ class Deadline:
         self.at = time.monotonic() + seconds
         self.passed = False
         self._ended = False
-        self._sockets: list[socket.socket] = []
+        self._watched: list[tuple[object, socket.socket]] = []
         self._lock = threading.Lock()
 
-    def watch(self, sock: socket.socket) -> None:
-        """Shut ``sock`` down when the deadline passes (now, if it has)."""
-        with self._lock:
-            if not self.passed:
-                self._sockets.append(sock)
-                return
+    def watch(self, sock: socket.socket, owner: object = None) -> None:
+        """Shut ``sock`` down when the deadline passes (now, if it has).
 
-        _shut_down(sock)
+        ``owner`` is the connection the socket belongs to, so that
+        ``release`` can hand it back before the call ends.
+        """
+        with self._lock:
+            if self.passed:
+                _shut_down(sock)
+            else:
+                self._watched.append((owner, sock))
+
+    def release(self, owner: object) -> bool:
+        """Stop watching a connection going back to the pool.
+
+        urllib3 pools a connection as soon as its answer is read, a moment
+        before the call ends; another thread may take it then. Shutting it
+        down after that would cut that thread's call instead.
+
+        :returns: False when the deadline had passed: the connection was
+            cut off and must not serve another call.
+        """
+        with self._lock:
+            self._watched = [(o, s) for o, s in self._watched if o is not owner]
+            return not self.passed
 
     def expire(self) -> None:
         """Cut the call off, unless it has ended."""
         with self._lock:
             if self._ended:
                 return
+            # Shut down under the lock, so that a connection is either
+            # released first and left alone, or cut before it is pooled.
             self.passed = True
-            sockets, self._sockets = self._sockets, []
-
-        for sock in sockets:
-            _shut_down(sock)
+            for _, sock in self._watched:
+                _shut_down(sock)
+            self._watched = []
 
     def end(self) -> None:
         """The call is over; its sockets may serve the next call."""
         with self._lock:
             self._ended = True
-            self._sockets = []
+            self._watched = []
 
 
 def _shut_down(sock: socket.socket) -> None:
@@ -161,16 +181,33 @@ def deadline_for_call(seconds: float) -> Iterator[Deadline]:
 
 
 class _Watched:
-    """A urllib3 connection that shows the current call's deadline its socket."""
+    """A urllib3 connection that shows the current call's deadline its sockets.
+
+    The socket is shown as soon as it is connected, so that a proxy's
+    answer to CONNECT, read before any request is sent, is cut off too;
+    and again when an answer is read, for a connection from the pool, or
+    one whose socket TLS has since wrapped.
+    """
 
     sock: socket.socket | None
+    deadline: Deadline | None = None
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        self._show(sock)
+        return sock
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
-        deadline = _current.get()
-        if deadline is not None and self.sock is not None:
-            deadline.watch(self.sock)
+        if self.sock is not None:
+            self._show(self.sock)
 
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+    def _show(self, sock: socket.socket) -> None:
+        deadline = _current.get()
+        if deadline is not None:
+            self.deadline = deadline
+            deadline.watch(sock, owner=self)
 
 
 class WatchedHTTPConnection(_Watched, HTTPConnection):
@@ -181,11 +218,24 @@ class WatchedHTTPSConnection(_Watched, HTTPSConnection):
     pass
 
 
-class WatchedHTTPPool(HTTPConnectionPool):
+class _ReleasingPool:
+    """A pool that takes a connection back from its call's deadline."""
+
+    def _put_conn(self, conn: Any) -> None:
+        deadline = getattr(conn, "deadline", None)
+        if deadline is not None:
+            conn.deadline = None
+            if not deadline.release(conn):
+                conn.close()  # cut off: the next call connects afresh
+
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class WatchedHTTPPool(_ReleasingPool, HTTPConnectionPool):
     ConnectionCls = WatchedHTTPConnection
 
 
-class WatchedHTTPSPool(HTTPSConnectionPool):
+class WatchedHTTPSPool(_ReleasingPool, HTTPSConnectionPool):
     ConnectionCls = WatchedHTTPSConnection
 
 

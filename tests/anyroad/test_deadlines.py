@@ -188,3 +188,78 @@ def test_an_answer_trickling_over_tls_is_cut_off_at_the_deadline(
     listener.close()
     server.join(timeout=30)
     assert elapsed < 0.5 + 0.5 + 0.5
+
+
+def test_a_proxy_trickling_its_answer_to_connect_is_cut_off_at_the_deadline(
+    monkeypatch,
+):
+    import anyroad.client as client_module
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def trickle_connect_answer() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n")
+                for _ in range(100):
+                    time.sleep(0.2)
+                    conn.sendall(b"X-Pad: a\r\n")
+            except OSError:
+                pass  # the client gave up
+
+    proxy = threading.Thread(target=trickle_connect_answer, daemon=True)
+    proxy.start()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client_module.environment_settings.cache_clear()
+    client = ProfileClient(
+        "https://127.0.0.1:9/api", "key", connect_timeout=0.5, read_timeout=0.5
+    )
+    started = time.monotonic()
+
+    try:
+        with pytest.raises(UpstreamUnavailable, match="timed out"):
+            client.user()
+    finally:
+        client_module.environment_settings.cache_clear()
+
+    elapsed = time.monotonic() - started
+    listener.close()
+    proxy.join(timeout=30)
+    assert elapsed < 0.5 + 0.5 + 0.5
+
+
+def test_a_connection_pooled_before_its_deadline_passes_serves_the_next_call(
+    monkeypatch,
+):
+    import anyroad.client as client_module
+
+    KeepAlive.connections = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    client = ProfileClient(url, "key", connect_timeout=0.1, read_timeout=0.1)
+    session = client_module.get_session()
+    request = session.request
+
+    def request_then_linger(*args, **kwargs):
+        # The answer is read and its connection pooled; the deadline passes
+        # before the call ends, while another thread could take it.
+        response = request(*args, **kwargs)
+        time.sleep(0.4)
+        return response
+
+    monkeypatch.setattr(session, "request", request_then_linger)
+    with pytest.raises(UpstreamUnavailable, match="timed out"):
+        client.user()
+    monkeypatch.setattr(session, "request", request)
+
+    answer = client.user()
+
+    server.shutdown()
+    server.server_close()
+    assert answer == {"id": "u-1", "first_name": "Bob"}
+    assert len(KeepAlive.connections) == 1

@@ -67,6 +67,11 @@ def test_email_link_guest_fixes_one_mistake_and_sends_answers_once(
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_role("heading", name="There is a problem").wait_for()
     assert page.title().startswith("Error: ")
+    # guest.js moves focus once it runs, which may be after the heading shows.
+    page.wait_for_function(
+        "() => document.activeElement.dataset.errorSummary !== undefined",
+        timeout=5000,
+    )
     assert page.evaluate("() => document.activeElement.dataset.errorSummary") == ""
     assert page.evaluate(FOCUS_RING)
     check_at_both_widths(page, "form-errors")

@@ -318,8 +318,12 @@ def _send(
         except requests.RequestException as exc:
             if deadline.passed or isinstance(exc, requests.Timeout):
                 logger.debug("AnyRoad %s timed out.", operation)
+                # A connection that never opened carried no request; a
+                # deadline may have passed after it did.
+                unopened = isinstance(exc, requests.ConnectTimeout)
                 raise UpstreamUnavailable(
-                    f"The {operation} request timed out."
+                    f"The {operation} request timed out.",
+                    sent=deadline.passed or not unopened,
                 ) from exc
 
             logger.debug("AnyRoad %s failed: %s.", operation, type(exc).__name__)

@@ -9,6 +9,7 @@ import time
 from datetime import date, datetime
 
 import pytest
+import requests
 from werkzeug.security import generate_password_hash
 
 from anyroad.client import ProfileClient, encode_body, fetch_api_key
@@ -251,6 +252,35 @@ def test_refused_connection_raises_upstream_unavailable():
 
     assert caught.value.status is None
     assert caught.value.sent is False  # nothing reached the upstream
+
+
+def test_a_connection_that_never_opens_times_out_with_nothing_sent():
+    # A listener that accepts nothing, with its queue already full: the
+    # next connection waits for the handshake until connect_timeout.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    waiting = []
+    for _ in range(3):
+        queued = socket.socket()
+        queued.setblocking(False)
+        queued.connect_ex(listener.getsockname())
+        waiting.append(queued)
+    port = listener.getsockname()[1]
+    client = ProfileClient(
+        f"http://127.0.0.1:{port}/api", "key", connect_timeout=0.3, read_timeout=5
+    )
+
+    try:
+        with pytest.raises(UpstreamUnavailable, match="timed out") as caught:
+            client.user()
+    finally:
+        for queued in waiting:
+            queued.close()
+        listener.close()
+
+    assert isinstance(caught.value.__cause__, requests.ConnectTimeout)
+    assert caught.value.sent is False  # no request went out
 
 
 def test_search_that_never_answers_gives_up_within_the_read_timeout(client, sandbox):

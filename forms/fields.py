@@ -20,7 +20,7 @@ from wtforms.utils import unset_value
 
 from forms import messages
 from forms.formats import is_date
-from forms.schema import Choice, Node, is_left_out_unticked
+from forms.schema import ROWS_CAP, Choice, Node, is_left_out_unticked
 from forms.values import (
     LONG_TEXT_CAP,
     NUMBER_CAP,
@@ -58,7 +58,6 @@ HOUR_MINUTE = re.compile(r"^\d{2}:\d{2}$", re.ASCII)
 # HTML's "valid time string": the only shapes a time input keeps.
 PICKER_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$", re.ASCII)
 SPARE_ROWS = 3
-ROWS_CAP = 100
 # Posted by every row, named "<row id>-_row": "_" followed by letters that
 # are not hex digits, so no property's segment can take the name.
 ROW_MARKER = "_row"

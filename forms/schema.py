@@ -196,8 +196,15 @@ def choice_text(value: Any) -> str:
 # they keep a file that nests or expands without end from holding
 # start-up for minutes or ending in Python's recursion limit.
 MAX_DEPTH = 20
-MAX_EXPANSION = 2_000
+MAX_EXPANSION = 20_000
 MAX_REFS = 32
+# How many schemas jsonschema may visit to check any post (about 10 to 15
+# us a visit: some 60 ms), and one with every list full, which only a
+# crafted post would send. The largest model shipped visits under eighty.
+MAX_CHECKED = 5_000
+MAX_CHECKED_FULL = 50_000
+# The most rows a list of groups takes (forms.fields keeps the same cap).
+ROWS_CAP = 100
 
 
 class Reached(dict):
@@ -272,37 +279,54 @@ class Outliner:
         jsonschema follows every $ref and allOf part on each post, afresh:
         a chain whose every level names the next definition twice is a few
         lines long, yet doubles the work at each level. The outline reads
-        each definition once, so it would not notice.
+        each definition once, so it would not notice. Two counts: the
+        schemas any post visits (each list's entry schema once), and those
+        a post with every list full visits (each entry on its own).
         """
-        sizes: dict[str, int] = {}
+        sizes: dict[str, tuple[int, int]] = {}
 
-        def size(schema: Any, pointer: str) -> int:
+        def size(schema: Any, pointer: str) -> tuple[int, int]:
             if not isinstance(schema, dict):
-                return 0
+                return 0, 0
 
-            total = 1
+            once, full = 1, 1
             ref = schema.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/definitions/"):
                 target = json_pointer(["data_model", *ref_segments(ref)])
                 if target not in sizes:
-                    sizes[target] = 0  # a cycle, refused by the outline
+                    sizes[target] = (0, 0)  # a cycle, refused by the outline
                     sizes[target] = size(self.schema_at(ref), target)
-                total += sizes[target]
+                once, full = once + sizes[target][0], full + sizes[target][1]
             for sub_pointer, sub in _subschemas(schema, pointer):
-                if not sub_pointer.startswith(f"{pointer}/definitions/"):
-                    total += size(sub, sub_pointer)
-            if total > MAX_EXPANSION:
-                raise self.fail(pointer, "allOf", self.too_large)
+                if sub_pointer.startswith(f"{pointer}/definitions/"):
+                    continue
+                sub_once, sub_full = size(sub, sub_pointer)
+                rows = rows_at_most(schema) if sub_pointer.endswith("/items") else 1
+                once, full = once + sub_once, full + rows * sub_full
+            self.check_checked(pointer, once, full)
 
-            return total
+            return once, full
 
         size(self.model, "/data_model")
 
-    too_large = (
-        f"checking one post would visit more than {MAX_EXPANSION:,} schemas "
-        "through its $refs and allOf parts; a definition is likely used "
-        "twice at every level of a chain. Merge the repeated parts"
-    )
+    def check_checked(self, pointer: str, once: int, full: int) -> None:
+        if once > MAX_CHECKED:
+            raise self.fail(
+                pointer,
+                "allOf",
+                f"checking any post would visit more than {MAX_CHECKED:,} "
+                "schemas through its $refs and allOf parts; a definition is "
+                "likely used twice at every level of a chain. Merge the "
+                "repeated parts",
+            )
+        if full > MAX_CHECKED_FULL:
+            raise self.fail(
+                pointer,
+                "maxItems",
+                f"checking a post with every list full would visit more than "
+                f"{MAX_CHECKED_FULL:,} schemas, each entry checked on its own; "
+                "lower maxItems, or make what each entry holds simpler",
+            )
 
     def schema_at(self, ref: str) -> Any:
         target: Any = self.model
@@ -380,7 +404,13 @@ class Outliner:
         """Stop a model whose $refs and allOf expand into too many schemas."""
         self.expanded += 1
         if self.expanded > MAX_EXPANSION:
-            raise self.fail(pointer, "allOf", self.too_large)
+            raise self.fail(
+                pointer,
+                "allOf",
+                f"the model's $refs and allOf parts expand into more than "
+                f"{MAX_EXPANSION:,} schemas; a definition is likely used twice "
+                "at every level of a chain. Merge the repeated parts",
+            )
 
     def check_closed_parts(
         self, parts: list[tuple[str, dict[str, Any]]], merged: dict[str, Any]
@@ -585,7 +615,7 @@ class Outliner:
             elif key == "additionalProperties":
                 merged[key] = merged[key] if merged[key] is False else value
             elif key == "dependencies":
-                merged[key] = {**merged[key], **value}
+                merged[key] = merge_dependencies(merged[key], value)
             elif key == "definitions":
                 continue
             elif merged[key] != value:
@@ -752,6 +782,9 @@ class Outliner:
             raise self.fail(pointer, "enum", "no option has the declared type")
 
         rules = {k: v for k, v in schema.items() if k not in CHOICE_KEYWORDS}
+        if "definitions" in self.model:
+            # An object option's properties may use a definition.
+            rules["definitions"] = self.model["definitions"]
         judge = build_validator(rules)
         for choice in choices:
             broken = next(iter(judge.iter_errors(choice.value)), None)
@@ -1019,6 +1052,42 @@ def is_own_trigger(group: Node, follow_up: Node) -> bool:
             waiting.extend(group.child(key).depends_on)
 
     return False
+
+
+def merge_dependencies(first: dict[str, Any], second: dict[str, Any]) -> dict:
+    """Join two parts' dependencies: a trigger needs what either part asks."""
+    merged = dict(first)
+    for trigger, needs in second.items():
+        mine = merged.get(trigger)
+        if mine is None:
+            merged[trigger] = needs
+        elif _names_only(mine) and _names_only(needs):
+            both = [*_names(mine), *_names(needs)]
+            merged[trigger] = list(dict.fromkeys(both))
+        else:
+            # Left whole for the outline, which refuses schema dependencies.
+            merged[trigger] = {"allOf": [mine, needs]}
+
+    return merged
+
+
+def _names_only(needs: Any) -> bool:
+    return isinstance(needs, list) or (
+        isinstance(needs, dict) and set(needs) <= {"required"}
+    )
+
+
+def _names(needs: Any) -> list:
+    return needs.get("required", []) if isinstance(needs, dict) else needs
+
+
+def rows_at_most(schema: dict[str, Any]) -> int:
+    """Give the most entries a list's answer can hold."""
+    most = schema.get("maxItems")
+    if isinstance(most, int) and not isinstance(most, bool) and most >= 0:
+        return min(most, ROWS_CAP)
+
+    return ROWS_CAP
 
 
 def both_of(first: Any, second: Any) -> Any:

@@ -460,14 +460,91 @@ def test_a_short_doubling_chain_is_one_question(post):
 
 
 def test_a_doubling_chain_too_costly_to_check_on_each_post_is_refused():
-    # 2**12 copies of the address: each post would check them all.
+    # 2**13 copies of the address: each post would check them all.
     with pytest.raises(CampaignError) as refused:
-        build_form(make_campaign(doubling_chain(12)))
+        build_form(make_campaign(doubling_chain(13)))
 
-    assert "(keyword: allOf) cannot be a form: checking one post would visit " in (
+    assert "(keyword: allOf) cannot be a form: checking any post would visit " in (
         str(refused.value)
     )
-    assert "more than 2,000 schemas" in str(refused.value)
+    assert "more than 5,000 schemas" in str(refused.value)
+
+
+def test_a_costly_entry_in_a_long_list_is_refused_with_max_items_named():
+    entry = doubling_chain(8)["definitions"]
+    model = object_model(
+        {"rows": {"type": "array", "items": {"$ref": "#/definitions/d0"}}},
+        definitions=entry,
+    )
+
+    with pytest.raises(CampaignError) as refused:
+        build_form(make_campaign(model))
+
+    assert str(refused.value).startswith(
+        "sample.json: /data_model/properties/rows (keyword: maxItems) cannot be "
+        "a form: checking "
+        "a post with every list full would visit more than 50,000 schemas"
+    )
+
+
+def test_the_same_entry_in_a_short_list_is_a_form(post):
+    entry = doubling_chain(8)["definitions"]
+    model = object_model(
+        {
+            "rows": {
+                "type": "array",
+                "maxItems": 10,
+                "items": {"$ref": "#/definitions/d0"},
+            }
+        },
+        definitions=entry,
+    )
+
+    data_set, _ = post(model, [("f-rows-0-street", "Rua Um 10")])
+
+    assert data_set == {"rows": [{"street": "Rua Um 10"}]}
+
+
+def test_many_questions_with_titled_options_are_a_form():
+    options = [{"enum": [n], "title": f"Option {n}"} for n in range(10)]
+    model = object_model(
+        {f"q{n}": {"type": "integer", "oneOf": options} for n in range(190)}
+    )
+
+    generated = build_form(make_campaign(model))
+
+    assert len(generated.root.children) == 190
+
+
+def test_dependencies_from_two_allof_parts_both_apply(post):
+    model = object_model(
+        {name: {"type": "string"} for name in ("x", "y", "z")},
+        allOf=[{"dependencies": {"x": ["y"]}}, {"dependencies": {"x": ["z"]}}],
+    )
+
+    _, form = post(model, [("f-x", "a"), ("f-z", "c")])
+    data_set, _ = post(model, [("f-x", "a"), ("f-y", "b"), ("f-z", "c")])
+
+    assert list(errors_by_field(form)) == ["f-y"]
+    assert data_set == {"x": "a", "y": "b", "z": "c"}
+
+
+def test_an_object_option_whose_rules_use_a_definition_is_judged_in_one_line():
+    model = object_model(
+        {
+            "q": {
+                "enum": ["x", {"a": 1}],
+                "properties": {"a": {"$ref": "#/definitions/small"}},
+            }
+        },
+        definitions={"small": {"type": "integer", "maximum": 0}},
+    )
+
+    with pytest.raises(CampaignError) as refused:
+        build_form(make_campaign(model))
+
+    assert "/data_model/properties/q/enum (keyword: enum)" in str(refused.value)
+    assert 'the option {"a": 1} breaks' in str(refused.value)
 
 
 def nested_groups(depth: int) -> dict:

@@ -16,6 +16,7 @@ import click
 from flask import Flask
 from gunicorn.errors import AppImportError
 from limits.errors import ConfigurationError
+from limits.storage import SCHEMES as STORAGE_SCHEMES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -55,20 +56,26 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         raise
 
 
-def check_startup(settings: dict[str, Any] | None = None) -> None:
+def check_startup(settings: dict[str, Any] | None = None, workers: int = 1) -> None:
     """Make the checks ``create_app`` makes, without starting anything.
 
     gunicorn.conf.py runs this in gunicorn's master before it boots a
     worker. When every worker refuses at once, gunicorn can trip over the
     second refusal while stopping and print a traceback of its own; a
-    master that refuses first boots no worker at all. Checks that need a
-    running part (the outbox store, the limiter's storage) stay with the
-    workers.
+    master that refuses first boots no worker at all. What needs a running
+    part (whether the outbox store answers, whether Redis does) is still
+    found by the workers.
     """
     app = bare_app(settings)
     check_settings_of(app)
     load_campaign_forms(app)
     check_upstream_settings(app)
+    if app.config["ANYROAD_API_URL"] in ("", "embedded"):
+        check_sandbox_settings(app, workers)
+    else:
+        make_client(app, app.config["ANYROAD_API_URL"], app.config["ANYROAD_API_KEY"])
+    open_outbox(app).engine.dispose()
+    check_limit_storage(app)
 
 
 def build_app(settings: dict[str, Any] | None) -> Flask:
@@ -91,13 +98,11 @@ def build_app(settings: dict[str, Any] | None) -> Flask:
     except ValueError as exc:
         # Its message names the setting (DATABASE_URL, OUTBOX_KEY, ...).
         raise config.ConfigError(str(exc)) from None
+    check_limit_storage(app)
     try:
         limits.init_app(app)
     except ConfigurationError as exc:
-        raise config.ConfigError(
-            f"RATELIMIT_STORAGE_URI cannot be used ({exc}); write it like "
-            "redis://127.0.0.1:6379/0, or unset it to count in memory."
-        ) from None
+        raise refused_limit_storage(exc) from None
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(views.bp)
@@ -106,6 +111,29 @@ def build_app(settings: dict[str, Any] | None) -> Flask:
     register_development_tools(app)
 
     return app
+
+
+def open_outbox(app: Flask) -> delivery.Outbox:
+    """Make the outbox from the settings, or say which one is wrong."""
+    try:
+        return delivery.open_outbox(app)
+    except ValueError as exc:
+        raise config.ConfigError(str(exc)) from None
+
+
+def check_limit_storage(app: Flask) -> None:
+    """Refuse a RATELIMIT_STORAGE_URI that names no storage we know."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    scheme = uri.partition("://")[0]
+    if scheme not in STORAGE_SCHEMES or "://" not in uri:
+        raise refused_limit_storage(f"{scheme!r} is no storage the limits use")
+
+
+def refused_limit_storage(reason: object) -> config.ConfigError:
+    return config.ConfigError(
+        f"RATELIMIT_STORAGE_URI cannot be used ({reason}); write it like "
+        "redis://127.0.0.1:6379/0, or unset it to count in memory."
+    )
 
 
 def bare_app(settings: dict[str, Any] | None) -> Flask:
@@ -196,9 +224,8 @@ def connect_upstream(app: Flask) -> None:
         from sandbox import demo
         from sandbox.server import start_sandbox
 
-        database = app.config["SANDBOX_DATABASE"] or os.path.join(
-            app.instance_path, "sandbox.db"
-        )
+        database = sandbox_database(app)
+        check_sandbox_settings(app, workers=1)
         try:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -230,8 +257,18 @@ def connect_upstream(app: Flask) -> None:
         log.info("Using the embedded sandbox at %s", base_url)
 
     app.config["UPSTREAM_URL"] = base_url
+    app.extensions["profile_client"] = make_client(app, base_url, api_key)
+    app.extensions["signer"] = TokenSigner(
+        app.config["SECRET_KEY"],
+        max_age=app.config["PAGE_TOKEN_MAX_AGE"],
+        renew_within=app.config["PAGE_TOKEN_RENEW_WITHIN"],
+    )
+
+
+def make_client(app: Flask, base_url: str, api_key: str) -> ProfileClient:
+    """Make the API client, or say that its URL or key cannot be used."""
     try:
-        app.extensions["profile_client"] = ProfileClient(
+        return ProfileClient(
             base_url,
             api_key,
             connect_timeout=app.config["ANYROAD_CONNECT_TIMEOUT"],
@@ -241,11 +278,30 @@ def connect_upstream(app: Flask) -> None:
         raise config.ConfigError(
             f"ANYROAD_API_URL or ANYROAD_API_KEY cannot be used: {exc}"
         ) from None
-    app.extensions["signer"] = TokenSigner(
-        app.config["SECRET_KEY"],
-        max_age=app.config["PAGE_TOKEN_MAX_AGE"],
-        renew_within=app.config["PAGE_TOKEN_RENEW_WITHIN"],
+
+
+def sandbox_database(app: Flask) -> str:
+    """Where the embedded sandbox keeps its data."""
+    return app.config["SANDBOX_DATABASE"] or os.path.join(
+        app.instance_path, "sandbox.db"
     )
+
+
+def check_sandbox_settings(app: Flask, workers: int) -> None:
+    """Refuse an embedded sandbox that could not start in every worker."""
+    database = sandbox_database(app)
+    if Path(database).is_dir():
+        raise config.ConfigError(
+            f"SANDBOX_DATABASE is {database}, a folder; name a file in it, "
+            "such as sandbox.db."
+        )
+    if app.config["SANDBOX_PORT"] and workers > 1:
+        raise config.ConfigError(
+            f"SANDBOX_PORT is {app.config['SANDBOX_PORT']}, but each of the "
+            f"{workers} gunicorn workers runs an embedded sandbox of its own "
+            "and only one can listen there; unset SANDBOX_PORT (any free "
+            "port), or run one worker."
+        )
 
 
 def check_upstream_settings(app: Flask) -> None:

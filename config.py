@@ -146,6 +146,13 @@ def check_settings(settings: dict[str, Any]) -> None:
             "upstream would get its bare error page instead of ours."
         )
 
+    port = settings["SANDBOX_PORT"]
+    if not (isinstance(port, int) and 0 <= port <= 65535):
+        raise ConfigError(
+            f"SANDBOX_PORT is {port!r}; set it to a port number from 1 to "
+            "65535, or 0 for any free port."
+        )
+
     _require_at_least(settings, "PAGE_TOKEN_MAX_AGE", 60, "seconds")
     _require_at_least(
         settings, "PAGE_TOKEN_RENEW_WITHIN", settings["PAGE_TOKEN_MAX_AGE"], "seconds"

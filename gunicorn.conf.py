@@ -19,9 +19,16 @@ def on_starting(server) -> None:
     from forms.campaign import CampaignError
 
     try:
-        check_startup()
+        check_startup(workers=server.cfg.workers)
     except (CampaignError, config.ConfigError) as exc:
         print(f"guestform cannot start: {exc}", file=sys.stderr, flush=True)
-        if server.pidfile is not None:
-            server.pidfile.unlink()
+        forget_pidfile(server)
         raise SystemExit(server.APP_LOAD_ERROR) from None
+    except BaseException:
+        forget_pidfile(server)  # the traceback says what went wrong
+        raise
+
+
+def forget_pidfile(server) -> None:
+    if server.pidfile is not None:
+        server.pidfile.unlink()

@@ -47,12 +47,36 @@ LIMITS = {
 def init_app(app: Flask) -> Outbox:
     """Open the outbox, create its table, and add the ``flask outbox`` commands.
 
+    :raises ValueError: when OUTBOX_KEY, DATABASE_URL or a number is
+        unusable, or the store cannot be reached to create its table.
+    """
+    outbox = open_outbox(app)
+    try:
+        outbox.create_schema()
+    except SQLAlchemyError as exc:
+        where = shown_url(outbox.engine.url)
+        cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise ValueError(
+            f"The outbox store at DATABASE_URL ({where}) cannot be used: "
+            f"{type(exc).__name__}: {cause}. Check that the server runs, the "
+            "database exists and the user may create tables."
+        ) from None
+
+    app.extensions["outbox"] = outbox
+    app.cli.add_command(outbox_cli)
+
+    return outbox
+
+
+def open_outbox(app: Flask) -> Outbox:
+    """Make the outbox from the app's settings, without touching the store.
+
     Reads ``DATABASE_URL`` (default: SQLite in the instance folder),
     ``OUTBOX_KEY`` (one or more Fernet keys, comma-separated, newest first)
     and the ``OUTBOX_*`` numbers in ``DEFAULTS``.
 
     :raises ValueError: when OUTBOX_KEY, DATABASE_URL or a number is
-        unusable, or the store cannot be reached to create its table.
+        unusable.
     """
     url = app.config.get("DATABASE_URL") or "sqlite:///" + os.path.join(
         app.instance_path, "guestform.db"
@@ -82,19 +106,6 @@ def init_app(app: Flask) -> Outbox:
         retention=timedelta(days=number("OUTBOX_RETENTION_DAYS")),
         failed_retention=timedelta(days=number("OUTBOX_FAILED_RETENTION_DAYS")),
     )
-    try:
-        outbox.create_schema()
-    except SQLAlchemyError as exc:
-        where = shown_url(outbox.engine.url)
-        cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise ValueError(
-            f"The outbox store at DATABASE_URL ({where}) cannot be used: "
-            f"{type(exc).__name__}: {cause}. Check that the server runs, the "
-            "database exists and the user may create tables."
-        ) from None
-
-    app.extensions["outbox"] = outbox
-    app.cli.add_command(outbox_cli)
 
     return outbox
 

@@ -51,21 +51,28 @@ def make_engine(url: str, **options) -> Engine:
             "like postgresql://user@host/dbname or sqlite:////path/to/outbox.db."
         ) from None
 
-    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+    if backend == "sqlite" and is_in_memory(parsed):
         raise ValueError(
             "DATABASE_URL names an in-memory SQLite database, which each "
             "connection sees empty and a restart forgets: accepted answers "
             "would be lost. Name a file: sqlite:////path/to/outbox.db."
         )
-    if backend == "sqlite":
-        engine = _make_sqlite_engine(url, **options)
-    elif backend == "postgresql":
-        engine = create_engine(url, pool_pre_ping=True, **options)
-    else:
+    try:
+        if backend == "sqlite":
+            engine = _make_sqlite_engine(url, **options)
+        elif backend == "postgresql":
+            engine = _make_postgresql_engine(parsed, **options)
+        else:
+            raise ValueError(
+                f"DATABASE_URL names {backend!r}; the outbox runs on SQLite or "
+                "PostgreSQL, e.g. postgresql://user@host/dbname."
+            )
+    except ArgumentError as exc:
+        # Its message names the query argument at fault, never a password.
         raise ValueError(
-            f"DATABASE_URL names {backend!r}; the outbox runs on SQLite or "
-            "PostgreSQL, e.g. postgresql://user@host/dbname."
-        )
+            f"DATABASE_URL's options cannot be used ({exc}); write it like "
+            "postgresql://user@host/dbname?sslmode=require."
+        ) from None
 
     _forget_pool_after_fork(engine)
 
@@ -122,6 +129,32 @@ def shown_url(url: URL) -> str:
     shown = url.update_query_dict(secret).render_as_string(hide_password=True)
 
     return shown.replace("=%2A%2A%2A", "=***")
+
+
+def is_in_memory(url: URL) -> bool:
+    """Tell whether a SQLite URL names a database kept only in memory."""
+    database = url.database or ""
+    if database in ("", ":memory:"):
+        return True
+
+    as_uri = url.query.get("uri") in ("true", "1")
+    return as_uri and (
+        database.startswith("file::memory:") or "mode=memory" in str(url)
+    )
+
+
+# How long a PostgreSQL connection may take to open, unless DATABASE_URL
+# says otherwise: a server that accepts and never answers would otherwise
+# hold start-up, and every request that needs the outbox, for good.
+POSTGRESQL_CONNECT_SECONDS = 10
+
+
+def _make_postgresql_engine(url: URL, **options) -> Engine:
+    connect_args = dict(options.pop("connect_args", {}))
+    if "connect_timeout" not in url.query:
+        connect_args.setdefault("connect_timeout", POSTGRESQL_CONNECT_SECONDS)
+
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
 
 
 def _make_sqlite_engine(url: str, **options) -> Engine:

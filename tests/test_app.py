@@ -444,6 +444,41 @@ def test_gunicorn_master_names_a_broken_campaign_before_booting(tmp_path):
     assert "broken.json" in refusal
 
 
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL names an in-memory SQLite"),
+        ({"ANYROAD_API_KEY": "k\x01"}, "ANYROAD_API_KEY cannot be used"),
+        ({"OUTBOX_MAX_ATTEMPTS": "5000"}, "OUTBOX_MAX_ATTEMPTS must be a whole"),
+        ({"OUTBOX_KEY": "{key},garbage"}, "Key 2 of OUTBOX_KEY is not a Fernet"),
+        ({"RATELIMIT_STORAGE_URI": "bogus://x"}, "RATELIMIT_STORAGE_URI cannot"),
+        ({"INSTANCE_PATH": "/proc/no-such"}, "DATABASE_URL names a SQLite file in"),
+        (
+            {"ANYROAD_API_URL": "embedded", "SANDBOX_PORT": "5099"},
+            "SANDBOX_PORT is 5099, but each of the 2 gunicorn workers runs",
+        ),
+        ({"SANDBOX_PORT": "-1"}, "SANDBOX_PORT is -1; set it to a port number"),
+    ],
+)
+def test_gunicorn_master_refuses_what_the_workers_would(tmp_path, settings, expected):
+    key = Fernet.generate_key().decode()
+    base = {
+        "ANYROAD_API_URL": "http://127.0.0.1:9/v1",
+        "ANYROAD_API_KEY": "key",
+        "SECRET_KEY": "s" * 32,
+        "OUTBOX_KEY": key,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    chosen = {name: value.format(key=key) for name, value in settings.items()}
+
+    done = run_gunicorn(tmp_path, "--workers", "2", **{**base, **chosen})
+
+    assert done.returncode == 4
+    assert "Booting worker" not in done.stderr
+    [refusal] = refusals_in(done.stderr)
+    assert expected in refusal
+
+
 def test_a_worker_that_cannot_start_says_why_in_one_line(tmp_path):
     # With another settings file than ours, the check falls to the worker.
     settings_file = tmp_path / "plain.conf.py"

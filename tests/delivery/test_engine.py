@@ -49,6 +49,54 @@ def test_other_databases_are_refused():
         make_engine("mysql://db/guestform")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///",
+        "sqlite:///:memory:",
+        "sqlite:///file::memory:?uri=true",
+        "sqlite:///file:outbox?mode=memory&uri=true",
+    ],
+)
+def test_an_in_memory_sqlite_store_is_refused(url):
+    with pytest.raises(ValueError, match="names an in-memory SQLite database"):
+        make_engine(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@127.0.0.1/test?port=abc",
+        "postgresql://u@127.0.0.1/test?host=a&host=b&port=1&port=2&port=3",
+    ],
+)
+def test_unusable_postgresql_options_are_named(url):
+    with pytest.raises(ValueError, match="^DATABASE_URL's options cannot be used"):
+        make_engine(url)
+
+
+def test_a_postgresql_server_that_never_answers_fails_within_the_connect_timeout(
+    monkeypatch,
+):
+    import socket
+    import time
+
+    import delivery.engine
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    monkeypatch.setattr(delivery.engine, "POSTGRESQL_CONNECT_SECONDS", 1)
+    engine = make_engine(f"postgresql://nobody@127.0.0.1:{port}/none")
+    started = time.monotonic()
+
+    with pytest.raises(OperationalError), engine.connect():
+        pass
+
+    silent.close()
+    assert time.monotonic() - started < 5
+
+
 def test_ping_raises_when_the_store_is_unreachable():
     engine = make_engine("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1")
     outbox = Outbox(engine, build_cipher(KEY))

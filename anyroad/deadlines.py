@@ -36,7 +36,13 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 
 class Deadline:
-    """When one call must be over, and the sockets it reads from."""
+    """When one call must be over, and the sockets it reads from.
+
+    It keeps a duplicate of each socket's descriptor, not the socket
+    object: TLS takes a connected socket over by detaching it, so the
+    object watched from the connect would no longer reach the connection
+    while its handshake is read; the duplicate still does.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.at = time.monotonic() + seconds
@@ -54,8 +60,12 @@ class Deadline:
         with self._lock:
             if self.passed:
                 _shut_down(sock)
-            else:
-                self._watched.append((owner, sock))
+                return
+            try:
+                copy = _duplicate(sock)
+            except OSError:
+                return  # closed already: nothing left to cut off
+            self._watched.append((owner, copy))
 
     def release(self, owner: object) -> bool:
         """Stop watching a connection going back to the pool.
@@ -68,7 +78,13 @@ class Deadline:
             cut off and must not serve another call.
         """
         with self._lock:
-            self._watched = [(o, s) for o, s in self._watched if o is not owner]
+            kept = []
+            for watched_owner, copy in self._watched:
+                if watched_owner is owner:
+                    copy.close()
+                else:
+                    kept.append((watched_owner, copy))
+            self._watched = kept
             return not self.passed
 
     def expire(self) -> None:
@@ -79,21 +95,34 @@ class Deadline:
             # Shut down under the lock, so that a connection is either
             # released first and left alone, or cut before it is pooled.
             self.passed = True
-            for _, sock in self._watched:
-                _shut_down(sock)
-            self._watched = []
+            for _, copy in self._watched:
+                _shut_down(copy)
+            self._forget()
 
     def end(self) -> None:
         """The call is over; its sockets may serve the next call."""
         with self._lock:
             self._ended = True
-            self._watched = []
+            self._forget()
+
+    def _forget(self) -> None:
+        for _, copy in self._watched:
+            copy.close()  # the duplicate only; the connection stays open
+        self._watched = []
+
+
+def _duplicate(sock: socket.socket) -> socket.socket:
+    # A plain socket on a new descriptor: SSLSocket refuses to be
+    # duplicated, and the copy needs no TLS to be shut down.
+    return socket.socket(
+        sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno())
+    )
 
 
 def _shut_down(sock: socket.socket) -> None:
-    # Shut down, not closed: the reading thread still owns the descriptor,
-    # and a closed number could be given to another socket meanwhile. The
-    # plain socket's method, also for TLS: SSLSocket.shutdown drops the
+    # Shut down, not closed: the reading thread still owns its descriptor.
+    # Shutting down acts on the connection, whichever descriptor names it.
+    # The plain socket's method, also for TLS: SSLSocket.shutdown drops the
     # TLS state under the reading thread's feet.
     try:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)

@@ -263,3 +263,71 @@ def test_a_connection_pooled_before_its_deadline_passes_serves_the_next_call(
     server.server_close()
     assert answer == {"id": "u-1", "first_name": "Bob"}
     assert len(KeepAlive.connections) == 1
+
+
+def test_a_tls_handshake_trickling_through_a_proxy_is_cut_off_at_the_deadline(
+    monkeypatch,
+):
+    import anyroad.client as client_module
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def slow_tunnel_then_slow_handshake() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                answer = b"HTTP/1.1 200 Connection established\r\nX-Pad: a\r\n\r\n"
+                for byte in answer:  # the tunnel opens at 0.9 s
+                    time.sleep(0.9 / len(answer))
+                    conn.sendall(bytes([byte]))
+                conn.recv(65536)  # the client's hello
+                for byte in b"\x16\x03\x03\x3f\xff" + b"\x00" * 200:
+                    time.sleep(0.1)
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                pass  # the client gave up
+
+    proxy = threading.Thread(target=slow_tunnel_then_slow_handshake, daemon=True)
+    proxy.start()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client_module.environment_settings.cache_clear()
+    client = ProfileClient(
+        "https://127.0.0.1:9/api", "key", connect_timeout=0.5, read_timeout=0.5
+    )
+    started = time.monotonic()
+
+    try:
+        with pytest.raises(UpstreamUnavailable, match="timed out"):
+            client.user()
+    finally:
+        client_module.environment_settings.cache_clear()
+
+    elapsed = time.monotonic() - started
+    listener.close()
+    proxy.join(timeout=30)
+    # Bounded per read only, the handshake would end near 0.9 + 0.5 s.
+    assert elapsed < 1.25
+
+
+def test_watching_calls_leaves_no_descriptor_open():
+    import os
+
+    KeepAlive.connections = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    client = ProfileClient(url, "key", connect_timeout=1, read_timeout=1)
+    client.user()
+    before = len(os.listdir("/proc/self/fd"))
+
+    for _ in range(200):
+        client.user()
+    after = len(os.listdir("/proc/self/fd"))
+
+    server.shutdown()
+    server.server_close()
+    assert after == before
+    assert len(KeepAlive.connections) == 1

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import Flask
@@ -256,13 +257,23 @@ def connect_upstream(app: Flask) -> None:
         api_key = api_key or demo.DEMO_API_KEY
         log.info("Using the embedded sandbox at %s", base_url)
 
-    app.config["UPSTREAM_URL"] = base_url
+    # For people to read (the start-up banner, the worker's first line).
+    app.config["UPSTREAM_URL"] = without_credentials(base_url)
     app.extensions["profile_client"] = make_client(app, base_url, api_key)
     app.extensions["signer"] = TokenSigner(
         app.config["SECRET_KEY"],
         max_age=app.config["PAGE_TOKEN_MAX_AGE"],
         renew_within=app.config["PAGE_TOKEN_RENEW_WITHIN"],
     )
+
+
+def without_credentials(url: str) -> str:
+    """Drop a user name and password written into a URL, to print it."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def make_client(app: Flask, base_url: str, api_key: str) -> ProfileClient:

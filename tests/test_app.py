@@ -566,3 +566,14 @@ def test_outbox_commands_hide_a_password_passed_in_the_query(tmp_path):
     assert "secret2" not in done.stderr + done.stdout
     assert "postgresql+psycopg://guest:***@127.0.0.1:9/outbox?" in done.stderr
     assert "password=***" in done.stderr
+
+
+def test_the_upstream_address_is_shown_without_credentials(settings):
+    settings.update(
+        ANYROAD_API_URL="https://user:secret@api.example.test/external/api/v1",
+        ANYROAD_API_KEY="key",
+    )
+
+    app = create_app(settings)
+
+    assert app.config["UPSTREAM_URL"] == "https://api.example.test/external/api/v1"

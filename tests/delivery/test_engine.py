@@ -151,3 +151,22 @@ def test_other_store_failures_are_not_tried_again(tmp_path, monkeypatch):
         schema.create_schema(engine)
 
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        (
+            "postgresql://u:secret@db/app?password=other&sslmode=require",
+            "postgresql://u:***@db/app?password=***&sslmode=require",
+        ),
+        ("postgresql://u:p@ss@db:5432/app", "postgresql://u:***@db:5432/app"),
+        ("sqlite:////var/outbox.db", "sqlite:////var/outbox.db"),
+    ],
+)
+def test_a_shown_database_address_hides_every_password(url, shown):
+    from sqlalchemy.engine import make_url
+
+    from delivery.engine import shown_url
+
+    assert shown_url(make_url(url)) == shown

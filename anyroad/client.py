@@ -318,12 +318,11 @@ def _send(
         except requests.RequestException as exc:
             if deadline.passed or isinstance(exc, requests.Timeout):
                 logger.debug("AnyRoad %s timed out.", operation)
-                # A connection that never opened carried no request; a
-                # deadline may have passed after it did.
-                unopened = isinstance(exc, requests.ConnectTimeout)
+                # A connection that never opened carried no request, even
+                # if the deadline passed while it was being tried.
                 raise UpstreamUnavailable(
                     f"The {operation} request timed out.",
-                    sent=deadline.passed or not unopened,
+                    sent=not isinstance(exc, requests.ConnectTimeout),
                 ) from exc
 
             logger.debug("AnyRoad %s failed: %s.", operation, type(exc).__name__)
@@ -333,6 +332,13 @@ def _send(
                 ) from exc
             raise UpstreamUnavailable(
                 f"The {operation} request got no answer ({type(exc).__name__})."
+            ) from exc
+        except ValueError as exc:
+            # requests reads a redirect's Location even when it does not
+            # follow it; an unreadable one is a broken answer.
+            logger.debug("AnyRoad %s answered unreadably.", operation)
+            raise UpstreamUnavailable(
+                f"The {operation} request got an unreadable answer."
             ) from exc
 
 

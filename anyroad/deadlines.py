@@ -58,14 +58,15 @@ class Deadline:
         ``release`` can hand it back before the call ends.
         """
         with self._lock:
-            if self.passed:
-                _shut_down(sock)
-                return
             try:
                 copy = _duplicate(sock)
-            except OSError:
+            except (OSError, ValueError):
                 return  # closed already: nothing left to cut off
-            self._watched.append((owner, copy))
+            if self.passed:
+                _shut_down(copy)
+                copy.close()
+            else:
+                self._watched.append((owner, copy))
 
     def release(self, owner: object) -> bool:
         """Stop watching a connection going back to the pool.
@@ -111,21 +112,23 @@ class Deadline:
         self._watched = []
 
 
-def _duplicate(sock: socket.socket) -> socket.socket:
-    # A plain socket on a new descriptor: SSLSocket refuses to be
-    # duplicated, and the copy needs no TLS to be shut down.
-    return socket.socket(
-        sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno())
-    )
+def _duplicate(sock: Any) -> socket.socket:
+    """Give a plain socket on a new descriptor for the same connection.
+
+    ``sock`` may be a socket, an SSLSocket (which refuses to be
+    duplicated) or urllib3's SSLTransport (TLS inside a TLS proxy tunnel);
+    all of them have the descriptor, and the copy needs no TLS to be shut
+    down. The kind of socket is read from the descriptor itself.
+    """
+    return socket.socket(fileno=os.dup(sock.fileno()))
 
 
-def _shut_down(sock: socket.socket) -> None:
-    # Shut down, not closed: the reading thread still owns its descriptor.
-    # Shutting down acts on the connection, whichever descriptor names it.
-    # The plain socket's method, also for TLS: SSLSocket.shutdown drops the
-    # TLS state under the reading thread's feet.
+def _shut_down(copy: socket.socket) -> None:
+    # The reading thread still owns its own descriptor: shutting down acts
+    # on the connection, whichever descriptor names it, and the copy is
+    # plain, so no TLS state is touched under the reader's feet.
     try:
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        copy.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # already closed by its reader
 

@@ -492,3 +492,29 @@ def test_html_instead_of_json_raises_upstream_unavailable(client, sandbox, kind,
 
     with pytest.raises(UpstreamUnavailable):
         call(client)
+
+
+def test_a_redirect_to_an_unreadable_location_is_an_unreadable_answer():
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class BrokenRedirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", "http://[not-an-address/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenRedirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    client = ProfileClient(f"http://127.0.0.1:{port}/api", "key", 1, 1)
+
+    try:
+        with pytest.raises(UpstreamUnavailable, match="unreadable answer"):
+            client.user()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -333,3 +333,54 @@ def test_watching_calls_leaves_no_descriptor_open():
     # close meanwhile, so a few either way are not ours.
     assert after <= before + 5
     assert len(KeepAlive.connections) == 1
+
+
+def test_a_call_through_a_tls_proxy_to_a_tls_upstream_is_watched_and_answered(
+    tls_files, monkeypatch
+):
+    import select
+    import ssl
+
+    import anyroad.client as client_module
+
+    cert_file, key_file = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    upstream.socket = context.wrap_socket(upstream.socket, server_side=True)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def tunnel() -> None:
+        conn, _ = listener.accept()
+        with context.wrap_socket(conn, server_side=True) as client_side:
+            request = client_side.recv(65536)
+            host, port = request.split()[1].decode().rsplit(":", 1)
+            with socket.create_connection((host, int(port))) as far:
+                client_side.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                ends = {client_side: far, far: client_side}
+                while True:
+                    ready, _, _ = select.select(list(ends), [], [], 5)
+                    data = ready[0].recv(65536) if ready else b""
+                    if not data:
+                        return
+                    ends[ready[0]].sendall(data)
+
+    threading.Thread(target=tunnel, daemon=True).start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
+    monkeypatch.setenv("HTTPS_PROXY", f"https://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client_module.environment_settings.cache_clear()
+    port = upstream.server_address[1]
+    client = ProfileClient(f"https://127.0.0.1:{port}/api", "key", 1, 1)
+
+    try:
+        answer = client.user()
+    finally:
+        client_module.environment_settings.cache_clear()
+        upstream.shutdown()
+        upstream.server_close()
+        listener.close()
+
+    assert answer == {"id": "u-1", "first_name": "Bob"}

@@ -301,7 +301,8 @@ class Outliner:
                 if sub_pointer.startswith(f"{pointer}/definitions/"):
                     continue
                 sub_once, sub_full = size(sub, sub_pointer)
-                rows = rows_at_most(schema) if sub_pointer.endswith("/items") else 1
+                is_items = sub_pointer == f"{pointer}/items"
+                rows = rows_at_most(schema) if is_items else 1
                 once, full = once + sub_once, full + rows * sub_full
             self.check_checked(pointer, once, full)
 
@@ -1082,12 +1083,23 @@ def _names(needs: Any) -> list:
 
 
 def rows_at_most(schema: dict[str, Any]) -> int:
-    """Give the most entries a list's answer can hold."""
-    most = schema.get("maxItems")
-    if isinstance(most, int) and not isinstance(most, bool) and most >= 0:
-        return min(most, ROWS_CAP)
+    """Give the most entries a list's answer can hold.
 
-    return ROWS_CAP
+    A list of rows takes up to ROWS_CAP; a list of boxes to tick (its
+    entries chosen from options) at most one entry per option.
+    """
+    most = schema.get("maxItems")
+    rows = ROWS_CAP
+    if isinstance(most, int) and not isinstance(most, bool) and most >= 0:
+        rows = min(most, ROWS_CAP)
+
+    item = schema.get("items")
+    if isinstance(item, dict):
+        for keyword in ("enum", "oneOf", "anyOf"):
+            if isinstance(item.get(keyword), list):
+                rows = min(rows, len(item[keyword]))
+
+    return rows
 
 
 def both_of(first: Any, second: Any) -> Any:

@@ -622,3 +622,38 @@ def test_a_campaign_file_too_deep_for_json_to_read_is_refused(tmp_path):
         f"{path}: cannot read JSON: it nests objects and lists too deep to "
         "read; a campaign file needs no more than 64 levels."
     )
+
+
+WINES = [{"enum": [f"w{n}"], "title": f"Wine {n}"} for n in range(30)]
+
+
+@pytest.mark.parametrize("name", ["items", "bottles"])
+def test_a_question_named_items_is_no_list(name):
+    bottle = {
+        "type": "object",
+        "properties": {"wine": {"type": "string", "oneOf": WINES}},
+    }
+    model = object_model({name: {"type": "array", "maxItems": 20, "items": bottle}})
+    nested = object_model({"order": model})
+
+    generated = build_form(make_campaign(nested))
+
+    assert [child.key for child in generated.root.children] == ["order"]
+
+
+def test_boxes_to_tick_count_one_entry_per_option():
+    tastes = {
+        "type": "array",
+        "uniqueItems": True,
+        "items": {"type": "string", "enum": [f"t{n}" for n in range(14)]},
+    }
+    guest = {
+        "type": "object",
+        "properties": {f"likes{n}": tastes for n in range(5)}
+        | {"name": {"type": "string"}},
+    }
+    model = object_model({"guests": {"type": "array", "items": guest}})
+
+    generated = build_form(make_campaign(model))
+
+    assert generated.root.child("guests").item.child("likes0").kind == "checklist"

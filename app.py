@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import Flask
 from gunicorn.errors import AppImportError
 from limits.errors import ConfigurationError
-from limits.storage import SCHEMES as STORAGE_SCHEMES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -75,7 +74,7 @@ def check_startup(settings: dict[str, Any] | None = None, workers: int = 1) -> N
         check_sandbox_settings(app, workers)
     else:
         make_client(app, app.config["ANYROAD_API_URL"], app.config["ANYROAD_API_KEY"])
-    open_outbox(app).engine.dispose()
+    open_outbox(app, make_folder=False).engine.dispose()
     check_limit_storage(app)
 
 
@@ -114,20 +113,28 @@ def build_app(settings: dict[str, Any] | None) -> Flask:
     return app
 
 
-def open_outbox(app: Flask) -> delivery.Outbox:
+def open_outbox(app: Flask, make_folder: bool) -> delivery.Outbox:
     """Make the outbox from the settings, or say which one is wrong."""
     try:
-        return delivery.open_outbox(app)
+        return delivery.open_outbox(app, make_folder)
     except ValueError as exc:
         raise config.ConfigError(str(exc)) from None
 
 
+# The storages guestform installs a client for (requirements.txt: redis).
+LIMIT_STORAGES = frozenset(
+    {"memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster"}
+)
+
+
 def check_limit_storage(app: Flask) -> None:
-    """Refuse a RATELIMIT_STORAGE_URI that names no storage we know."""
+    """Refuse a RATELIMIT_STORAGE_URI that names no storage we can use."""
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     scheme = uri.partition("://")[0]
-    if scheme not in STORAGE_SCHEMES or "://" not in uri:
-        raise refused_limit_storage(f"{scheme!r} is no storage the limits use")
+    if "://" not in uri or scheme not in LIMIT_STORAGES:
+        raise refused_limit_storage(
+            f"{scheme!r} is not one of {', '.join(sorted(LIMIT_STORAGES))}"
+        )
 
 
 def refused_limit_storage(reason: object) -> config.ConfigError:
@@ -267,13 +274,15 @@ def connect_upstream(app: Flask) -> None:
     )
 
 
+# Whatever stands between "scheme://" and the last "@" before the host: a
+# user name and password, read loosely so that one holding "/", "?" or "#"
+# unescaped is dropped whole too.
+CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@]*@")
+
+
 def without_credentials(url: str) -> str:
     """Drop a user name and password written into a URL, to print it."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return CREDENTIALS.sub(r"\1", url, count=1)
 
 
 def make_client(app: Flask, base_url: str, api_key: str) -> ProfileClient:
@@ -286,8 +295,9 @@ def make_client(app: Flask, base_url: str, api_key: str) -> ProfileClient:
             read_timeout=app.config["ANYROAD_READ_TIMEOUT"],
         )
     except ValueError as exc:
+        reason = str(exc).replace(base_url, without_credentials(base_url))
         raise config.ConfigError(
-            f"ANYROAD_API_URL or ANYROAD_API_KEY cannot be used: {exc}"
+            f"ANYROAD_API_URL or ANYROAD_API_KEY cannot be used: {reason}"
         ) from None
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from delivery.backoff import RetryPolicy
 from delivery.cipher import build_cipher
 from delivery.commands import outbox_cli
-from delivery.engine import make_engine, shown_url
+from delivery.engine import IN_MEMORY, make_engine, shown_url, stores_no_file
 from delivery.outbox import Outbox, Submission
 
 __all__ = ["Outbox", "Submission", "init_app"]
@@ -53,6 +53,8 @@ def init_app(app: Flask) -> Outbox:
     outbox = open_outbox(app)
     try:
         outbox.create_schema()
+        if outbox.engine.dialect.name == "sqlite" and stores_no_file(outbox.engine):
+            raise ValueError(IN_MEMORY)
     except SQLAlchemyError as exc:
         where = shown_url(outbox.engine.url)
         cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
@@ -68,8 +70,12 @@ def init_app(app: Flask) -> Outbox:
     return outbox
 
 
-def open_outbox(app: Flask) -> Outbox:
+def open_outbox(app: Flask, make_folder: bool = True) -> Outbox:
     """Make the outbox from the app's settings, without touching the store.
+
+    ``make_folder=False`` leaves a SQLite file's folder uncreated: gunicorn's
+    master judges the settings, and may run as another user than the
+    workers that will write there.
 
     Reads ``DATABASE_URL`` (default: SQLite in the instance folder),
     ``OUTBOX_KEY`` (one or more Fernet keys, comma-separated, newest first)
@@ -99,7 +105,7 @@ def open_outbox(app: Flask) -> Outbox:
         )
 
     outbox = Outbox(
-        make_engine(url),
+        make_engine(url, make_folder=make_folder),
         build_cipher(app.config.get("OUTBOX_KEY") or ""),
         policy=policy,
         lease=timedelta(seconds=number("OUTBOX_LEASE_SECONDS")),

@@ -32,10 +32,11 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **options) -> Engine:
+def make_engine(url: str, make_folder: bool = True, **options) -> Engine:
     """Build an engine for the outbox from a database URL.
 
     :param url: a SQLAlchemy URL; ``postgres://`` is accepted too.
+    :param make_folder: create a SQLite file's folder if it is missing.
     :param options: passed on to ``create_engine`` (tests use this to pin
         a PostgreSQL schema).
     :raises ValueError: when the URL names neither SQLite nor PostgreSQL.
@@ -52,14 +53,10 @@ def make_engine(url: str, **options) -> Engine:
         ) from None
 
     if backend == "sqlite" and is_in_memory(parsed):
-        raise ValueError(
-            "DATABASE_URL names an in-memory SQLite database, which each "
-            "connection sees empty and a restart forgets: accepted answers "
-            "would be lost. Name a file: sqlite:////path/to/outbox.db."
-        )
+        raise ValueError(IN_MEMORY)
     try:
         if backend == "sqlite":
-            engine = _make_sqlite_engine(url, **options)
+            engine = _make_sqlite_engine(url, make_folder, **options)
         elif backend == "postgresql":
             engine = _make_postgresql_engine(parsed, **options)
         else:
@@ -135,16 +132,40 @@ def shown_url(url: URL) -> str:
     return shown.replace("=%2A%2A%2A", "=***")
 
 
+IN_MEMORY = (
+    "DATABASE_URL names an in-memory SQLite database, which each "
+    "connection sees empty and a restart forgets: accepted answers "
+    "would be lost. Name a file: sqlite:////path/to/outbox.db."
+)
+# The spellings SQLAlchemy reads as true for SQLite's "uri" option.
+TRUE_WORDS = frozenset({"true", "yes", "on", "y", "t", "1"})
+
+
 def is_in_memory(url: URL) -> bool:
-    """Tell whether a SQLite URL names a database kept only in memory."""
+    """Tell whether a SQLite URL names a database kept only in memory.
+
+    Read from the address alone, before anything is opened; ``stores_no_file``
+    asks SQLite itself once the store is open.
+    """
     database = url.database or ""
     if database in ("", ":memory:"):
         return True
 
-    as_uri = url.query.get("uri") in ("true", "1")
+    as_uri = str(url.query.get("uri", "")).lower() in TRUE_WORDS
+    options = str(url).lower()
     return as_uri and (
-        database.startswith("file::memory:") or "mode=memory" in str(url)
+        database.startswith("file::memory:")
+        or "mode=memory" in options
+        or "vfs=memdb" in options
     )
+
+
+def stores_no_file(engine: Engine) -> bool:
+    """Tell whether an open SQLite store keeps its data in no file."""
+    with engine.connect() as conn:
+        files = [row[2] for row in conn.exec_driver_sql("PRAGMA database_list")]
+
+    return not files or not files[0]
 
 
 # How long a PostgreSQL connection may take to open, unless DATABASE_URL
@@ -155,16 +176,19 @@ POSTGRESQL_CONNECT_SECONDS = 10
 
 def _make_postgresql_engine(url: URL, **options) -> Engine:
     connect_args = dict(options.pop("connect_args", {}))
-    if "connect_timeout" not in url.query:
+    # What the address, a libpq service file or PGCONNECT_TIMEOUT says wins.
+    told = {"connect_timeout", "service"} & set(url.query)
+    if not told and "PGCONNECT_TIMEOUT" not in os.environ:
         connect_args.setdefault("connect_timeout", POSTGRESQL_CONNECT_SECONDS)
 
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
 
 
-def _make_sqlite_engine(url: str, **options) -> Engine:
+def _make_sqlite_engine(url: str, make_folder: bool, **options) -> Engine:
     database = make_url(url).database
     try:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if make_folder and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValueError(
             f"DATABASE_URL names a SQLite file in a folder that cannot be "

@@ -452,7 +452,11 @@ def test_gunicorn_master_names_a_broken_campaign_before_booting(tmp_path):
         ({"OUTBOX_MAX_ATTEMPTS": "5000"}, "OUTBOX_MAX_ATTEMPTS must be a whole"),
         ({"OUTBOX_KEY": "{key},garbage"}, "Key 2 of OUTBOX_KEY is not a Fernet"),
         ({"RATELIMIT_STORAGE_URI": "bogus://x"}, "RATELIMIT_STORAGE_URI cannot"),
-        ({"INSTANCE_PATH": "/proc/no-such"}, "DATABASE_URL names a SQLite file in"),
+        (
+            {"RATELIMIT_STORAGE_URI": "mongodb://127.0.0.1:9"},
+            "RATELIMIT_STORAGE_URI cannot be used ('mongodb' is not one of memory,",
+        ),
+        ({"RATELIMIT_STORAGE_URI": "async+redis://h"}, "RATELIMIT_STORAGE_URI"),
         (
             {"ANYROAD_API_URL": "embedded", "SANDBOX_PORT": "5099"},
             "SANDBOX_PORT is 5099, but each of the 2 gunicorn workers runs",
@@ -577,3 +581,46 @@ def test_the_upstream_address_is_shown_without_credentials(settings):
     app = create_app(settings)
 
     assert app.config["UPSTREAM_URL"] == "https://api.example.test/external/api/v1"
+
+
+def test_the_start_up_check_creates_no_folder_for_the_outbox(settings, tmp_path):
+    from app import check_startup
+
+    folder = tmp_path / "not-yet"
+    settings["DATABASE_URL"] = f"sqlite:///{folder / 'outbox.db'}"
+
+    check_startup(settings, workers=2)
+
+    # gunicorn's master may run as root; the workers make it as themselves.
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://user:pa/ss@api.test/v1", "https://api.test/v1"),
+        ("https://user:p#w@api.test/v1", "https://api.test/v1"),
+        (
+            "http://127.0.0.1:5001/external/api/v1",
+            "http://127.0.0.1:5001/external/api/v1",
+        ),
+    ],
+)
+def test_credentials_in_the_upstream_address_are_never_shown(url, shown):
+    from app import without_credentials
+
+    assert without_credentials(url) == shown
+
+
+def test_a_refused_upstream_address_is_named_without_its_password(settings):
+    settings.update(
+        ANYROAD_API_URL="htps://user:S3cret@api.test/v1", ANYROAD_API_KEY="k"
+    )
+
+    with pytest.raises(config.ConfigError) as refused:
+        create_app(settings)
+
+    assert "S3cret" not in str(refused.value)
+    assert "'htps://api.test/v1' must start with http:// or https://" in str(
+        refused.value
+    )

@@ -57,6 +57,9 @@ def test_other_databases_are_refused():
         "sqlite:///:memory:",
         "sqlite:///file::memory:?uri=true",
         "sqlite:///file:outbox?mode=memory&uri=true",
+        "sqlite:///file::memory:?uri=yes",
+        "sqlite:///file:outbox?mode=memory&uri=On",
+        "sqlite:///file:/outbox?vfs=memdb&uri=true",
     ],
 )
 def test_an_in_memory_sqlite_store_is_refused(url):

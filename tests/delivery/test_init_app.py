@@ -93,3 +93,18 @@ def test_a_store_that_cannot_be_reached_stops_start_up_naming_it(tmp_path):
         "OperationalError"
     )
     assert "secret" not in message
+
+
+@pytest.mark.filterwarnings("ignore:Selection of the SingletonThreadPool")
+def test_a_store_sqlite_keeps_in_no_file_is_refused_once_open(tmp_path, monkeypatch):
+    # Whatever spelling the address check misses, SQLite itself is asked.
+    import delivery.engine
+
+    monkeypatch.setattr(delivery.engine, "is_in_memory", lambda url: False)
+    app = Flask("guestform-test", instance_path=str(tmp_path))
+    app.config.update(
+        OUTBOX_KEY=KEY, DATABASE_URL="sqlite:///file:outbox?mode=memory&uri=true"
+    )
+
+    with pytest.raises(ValueError, match="names an in-memory SQLite database"):
+        delivery.init_app(app)

@@ -123,11 +123,15 @@ def shown_url(url: URL) -> str:
     password passed in the query string (``?password=...``) is hidden too.
     """
     secret = {key: "***" for key in url.query if "password" in key.lower()}
-    if url.host and "@" in url.host:
-        # An "@" left unescaped in the password: SQLAlchemy takes what
-        # follows the first "@" for the host, rest of the password included.
-        url = url.set(password="***", host=url.host.rpartition("@")[2])
-    shown = url.update_query_dict(secret).render_as_string(hide_password=True)
+    url = url.update_query_dict(secret)
+    if "@" in (url.host or "") or "@" in (url.database or ""):
+        # An "@" left unescaped in the password: SQLAlchemy took the rest of
+        # the password for the host or the database. Only what follows the
+        # last "@" is the address.
+        raw = url.render_as_string(hide_password=False).replace("%40", "@")
+        shown = f"{url.drivername}://{url.username or ''}:***@{raw.rpartition('@')[2]}"
+    else:
+        shown = url.render_as_string(hide_password=True)
 
     return shown.replace("=%2A%2A%2A", "=***")
 

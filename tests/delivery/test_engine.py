@@ -164,6 +164,7 @@ def test_other_store_failures_are_not_tried_again(tmp_path, monkeypatch):
             "postgresql://u:***@db/app?password=***&sslmode=require",
         ),
         ("postgresql://u:p@ss@db:5432/app", "postgresql://u:***@db:5432/app"),
+        ("postgresql://u:pa@ss/word@db/app", "postgresql://u:***@db/app"),
         ("sqlite:////var/outbox.db", "sqlite:////var/outbox.db"),
     ],
 )

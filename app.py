@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -274,15 +273,30 @@ def connect_upstream(app: Flask) -> None:
     )
 
 
-# Whatever stands between "scheme://" and the last "@" before the host: a
-# user name and password, read loosely so that one holding "/", "?" or "#"
-# unescaped is dropped whole too.
-CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@]*@")
-
-
 def without_credentials(url: str) -> str:
-    """Drop a user name and password written into a URL, to print it."""
-    return CREDENTIALS.sub(r"\1", url, count=1)
+    """Drop a user name and password written into a URL, to print it.
+
+    Read loosely, so that a password holding "@", "/", "?" or "#"
+    unescaped is dropped whole too, while an "@" in the path or the query
+    of an address without credentials stays.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+
+    ends = [rest.find(mark) for mark in "/?#" if mark in rest]
+    authority = rest[: min(ends, default=len(rest))]
+    if "@" in authority:
+        return f"{scheme}://{rest[authority.rfind('@') + 1 :]}"
+
+    # "user:pa/ss@host": the password's "/" ended the authority early. A
+    # ":" there followed by anything but a port's digits is a password's.
+    _, colon, after = authority.partition(":")
+    at = rest.find("@", len(authority))
+    if colon and not after.isdigit() and at != -1:
+        return f"{scheme}://{rest[at + 1 :]}"
+
+    return url
 
 
 def make_client(app: Flask, base_url: str, api_key: str) -> ProfileClient:

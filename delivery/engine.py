@@ -124,7 +124,8 @@ def shown_url(url: URL) -> str:
     """
     secret = {key: "***" for key in url.query if "password" in key.lower()}
     url = url.update_query_dict(secret)
-    if "@" in (url.host or "") or "@" in (url.database or ""):
+    garbled = "@" in (url.host or "") or "@" in (url.database or "")
+    if url.password is not None and garbled:
         # An "@" left unescaped in the password: SQLAlchemy took the rest of
         # the password for the host or the database. Only what follows the
         # last "@" is the address.

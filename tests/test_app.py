@@ -600,6 +600,10 @@ def test_the_start_up_check_creates_no_folder_for_the_outbox(settings, tmp_path)
     [
         ("https://user:pa/ss@api.test/v1", "https://api.test/v1"),
         ("https://user:p#w@api.test/v1", "https://api.test/v1"),
+        ("https://user:p@ss@api.test/v1", "https://api.test/v1"),
+        ("https://api.test/v1?team=a@b.test", "https://api.test/v1?team=a@b.test"),
+        ("https://api.test/v1/team@venue", "https://api.test/v1/team@venue"),
+        ("https://api.test:443/v1/a@b", "https://api.test:443/v1/a@b"),
         (
             "http://127.0.0.1:5001/external/api/v1",
             "http://127.0.0.1:5001/external/api/v1",

@@ -166,6 +166,10 @@ def test_other_store_failures_are_not_tried_again(tmp_path, monkeypatch):
         ("postgresql://u:p@ss@db:5432/app", "postgresql://u:***@db:5432/app"),
         ("postgresql://u:pa@ss/word@db/app", "postgresql://u:***@db/app"),
         ("sqlite:////var/outbox.db", "sqlite:////var/outbox.db"),
+        (
+            "sqlite:////srv/guest@form/outbox.db",
+            "sqlite:////srv/guest%40form/outbox.db",
+        ),
     ],
 )
 def test_a_shown_database_address_hides_every_password(url, shown):

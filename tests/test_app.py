@@ -501,10 +501,9 @@ def test_a_worker_that_cannot_start_says_why_in_one_line(tmp_path):
     ]
 
 
-def test_a_flask_command_that_cannot_start_says_why_in_one_line(tmp_path):
-    env = bare_environment(tmp_path, PAGE_TOKEN_MAX_AGE="3")
-
-    done = subprocess.run(
+def outbox_status(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run ``flask outbox status`` from the checkout, as an operator would."""
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "outbox", "status"],
         cwd=CAMPAIGNS.parent,
         env=env,
@@ -512,6 +511,12 @@ def test_a_flask_command_that_cannot_start_says_why_in_one_line(tmp_path):
         text=True,
         timeout=60,
     )
+
+
+def test_a_flask_command_that_cannot_start_says_why_in_one_line(tmp_path):
+    env = bare_environment(tmp_path, PAGE_TOKEN_MAX_AGE="3")
+
+    done = outbox_status(env)
 
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -530,14 +535,7 @@ def test_outbox_commands_run_while_the_campaign_folder_is_wrong(tmp_path, folder
         DATABASE_URL=f"sqlite:///{tmp_path / 'outbox.db'}",
     )
 
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "outbox", "status"],
-        cwd=CAMPAIGNS.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = outbox_status(env)
 
     what = "does not exist" if folder == "missing" else "is not a folder"
     assert done.returncode == 0, done.stderr
@@ -557,14 +555,7 @@ def test_outbox_commands_hide_a_password_passed_in_the_query(tmp_path):
         "?password=secret2&connect_timeout=1",
     )
 
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "outbox", "status"],
-        cwd=CAMPAIGNS.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = outbox_status(env)
 
     assert "secret1" not in done.stderr + done.stdout
     assert "secret2" not in done.stderr + done.stdout

@@ -60,6 +60,29 @@ def test_a_socket_shown_after_the_deadline_is_shut_down_at_once(pair):
     assert read == b""
 
 
+@pytest.fixture
+def use_proxy(monkeypatch):
+    """Send the client's HTTPS calls through a proxy at the given address."""
+    import anyroad.client as client_module
+
+    def route(address: str) -> None:
+        monkeypatch.setenv("HTTPS_PROXY", address)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client_module.environment_settings.cache_clear()
+
+    yield route
+    client_module.environment_settings.cache_clear()
+
+
+def seconds_until_timed_out(client: ProfileClient) -> float:
+    started = time.monotonic()
+    with pytest.raises(UpstreamUnavailable, match="timed out"):
+        client.user()
+
+    return time.monotonic() - started
+
+
 class KeepAlive(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     connections: list[int] = []
@@ -179,22 +202,17 @@ def test_an_answer_trickling_over_tls_is_cut_off_at_the_deadline(
     client = ProfileClient(
         f"https://127.0.0.1:{port}/api", "key", connect_timeout=0.5, read_timeout=0.5
     )
-    started = time.monotonic()
 
-    with pytest.raises(UpstreamUnavailable, match="timed out"):
-        client.user()
+    elapsed = seconds_until_timed_out(client)
 
-    elapsed = time.monotonic() - started
     listener.close()
     server.join(timeout=30)
     assert elapsed < 0.5 + 0.5 + 0.5
 
 
 def test_a_proxy_trickling_its_answer_to_connect_is_cut_off_at_the_deadline(
-    monkeypatch,
+    use_proxy,
 ):
-    import anyroad.client as client_module
-
     listener = socket.create_server(("127.0.0.1", 0))
 
     def trickle_connect_answer() -> None:
@@ -211,22 +229,13 @@ def test_a_proxy_trickling_its_answer_to_connect_is_cut_off_at_the_deadline(
 
     proxy = threading.Thread(target=trickle_connect_answer, daemon=True)
     proxy.start()
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    client_module.environment_settings.cache_clear()
+    use_proxy(f"http://127.0.0.1:{listener.getsockname()[1]}")
     client = ProfileClient(
         "https://127.0.0.1:9/api", "key", connect_timeout=0.5, read_timeout=0.5
     )
-    started = time.monotonic()
 
-    try:
-        with pytest.raises(UpstreamUnavailable, match="timed out"):
-            client.user()
-    finally:
-        client_module.environment_settings.cache_clear()
+    elapsed = seconds_until_timed_out(client)
 
-    elapsed = time.monotonic() - started
     listener.close()
     proxy.join(timeout=30)
     assert elapsed < 0.5 + 0.5 + 0.5
@@ -266,10 +275,8 @@ def test_a_connection_pooled_before_its_deadline_passes_serves_the_next_call(
 
 
 def test_a_tls_handshake_trickling_through_a_proxy_is_cut_off_at_the_deadline(
-    monkeypatch,
+    use_proxy,
 ):
-    import anyroad.client as client_module
-
     listener = socket.create_server(("127.0.0.1", 0))
 
     def slow_tunnel_then_slow_handshake() -> None:
@@ -290,22 +297,13 @@ def test_a_tls_handshake_trickling_through_a_proxy_is_cut_off_at_the_deadline(
 
     proxy = threading.Thread(target=slow_tunnel_then_slow_handshake, daemon=True)
     proxy.start()
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    client_module.environment_settings.cache_clear()
+    use_proxy(f"http://127.0.0.1:{listener.getsockname()[1]}")
     client = ProfileClient(
         "https://127.0.0.1:9/api", "key", connect_timeout=0.5, read_timeout=0.5
     )
-    started = time.monotonic()
 
-    try:
-        with pytest.raises(UpstreamUnavailable, match="timed out"):
-            client.user()
-    finally:
-        client_module.environment_settings.cache_clear()
+    elapsed = seconds_until_timed_out(client)
 
-    elapsed = time.monotonic() - started
     listener.close()
     proxy.join(timeout=30)
     # Bounded per read only, the handshake would end near 0.9 + 0.5 s.
@@ -336,12 +334,10 @@ def test_watching_calls_leaves_no_descriptor_open():
 
 
 def test_a_call_through_a_tls_proxy_to_a_tls_upstream_is_watched_and_answered(
-    tls_files, monkeypatch
+    tls_files, monkeypatch, use_proxy
 ):
     import select
     import ssl
-
-    import anyroad.client as client_module
 
     cert_file, key_file = tls_files
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -368,17 +364,13 @@ def test_a_call_through_a_tls_proxy_to_a_tls_upstream_is_watched_and_answered(
 
     threading.Thread(target=tunnel, daemon=True).start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
-    monkeypatch.setenv("HTTPS_PROXY", f"https://127.0.0.1:{listener.getsockname()[1]}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    client_module.environment_settings.cache_clear()
+    use_proxy(f"https://127.0.0.1:{listener.getsockname()[1]}")
     port = upstream.server_address[1]
     client = ProfileClient(f"https://127.0.0.1:{port}/api", "key", 1, 1)
 
     try:
         answer = client.user()
     finally:
-        client_module.environment_settings.cache_clear()
         upstream.shutdown()
         upstream.server_close()
         listener.close()

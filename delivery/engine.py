@@ -56,7 +56,7 @@ def make_engine(url: str, make_folder: bool = True, **options) -> Engine:
         raise ValueError(IN_MEMORY)
     try:
         if backend == "sqlite":
-            engine = _make_sqlite_engine(url, make_folder, **options)
+            engine = _make_sqlite_engine(parsed, make_folder, **options)
         elif backend == "postgresql":
             engine = _make_postgresql_engine(parsed, **options)
         else:
@@ -189,8 +189,8 @@ def _make_postgresql_engine(url: URL, **options) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
 
 
-def _make_sqlite_engine(url: str, make_folder: bool, **options) -> Engine:
-    database = make_url(url).database
+def _make_sqlite_engine(url: URL, make_folder: bool, **options) -> Engine:
+    database = url.database or ""
     try:
         if make_folder and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from wtforms.utils import unset_value
 
 from forms import messages
 from forms.formats import is_date
-from forms.schema import ROWS_CAP, Choice, Node, is_left_out_unticked
+from forms.schema import ROWS_CAP, Choice, Node, is_left_out_unticked, rows_at_most
 from forms.values import (
     LONG_TEXT_CAP,
     NUMBER_CAP,
@@ -515,7 +515,7 @@ def spare_count(node: Node, entries: Sequence) -> int:
 
 def row_limit(node: Node) -> int:
     """Give the most rows a list may show: its maxItems, within ROWS_CAP."""
-    return min(node.schema.get("maxItems", ROWS_CAP), ROWS_CAP)
+    return rows_at_most(node.schema)
 
 
 def fixed_attributes(node: Node) -> dict[str, Any]:
